@@ -1,0 +1,51 @@
+# ReddyTalk developer commands. Every target installs what it needs on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PRACTICE ?= examples/demo-practice.json
+
+.PHONY: help serve demo test lint typecheck unit bench clean
+
+help:
+	@echo "make serve  - run ReddyTalk on the local host with embedded defaults (http://127.0.0.1:7071)"
+	@echo "make demo   - play a booking call against the demo practice and print it"
+	@echo "make test   - lint, type-check and run the whole test suite"
+	@echo "make lint   - ruff + mypy only"
+	@echo "make bench  - run the benchmarks (results in bench/results/, summary in docs/benchmarks.md)"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/reddytalk serve --practice $(PRACTICE)
+
+demo: $(STAMP)
+	$(VENV)/bin/reddytalk demo --practice $(PRACTICE)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+typecheck: lint
+
+unit: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest -q
+
+test: lint unit
+
+bench: $(STAMP) $(NODE_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .data .devhost .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Durable entities: small, serialized state (one call session per entity)."""

@@ -1,0 +1,1 @@
+"""Durable orchestrators: deterministic workflow code (no I/O, no clocks, no randomness)."""

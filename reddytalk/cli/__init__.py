@@ -1,0 +1,1 @@
+"""The ``reddytalk`` command line: one module per subcommand."""
