@@ -1,0 +1,1 @@
+"""Speech-to-text providers; ``base`` holds the interface every provider implements."""

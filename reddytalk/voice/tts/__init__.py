@@ -1,0 +1,1 @@
+"""Text-to-speech providers; ``base`` holds the interface every provider implements."""
