@@ -1,0 +1,121 @@
+"""Plain data passed between the HTTP edge, the call orchestrators, activities and the session entity.
+
+Pure data, no I/O: orchestrators import this module, so it must stay deterministic and cheap.
+Everything here round-trips through JSON (durable inputs, outputs, events and entity state).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AudioFormatName = Literal["pcm16/16000", "mulaw/8000"]
+
+# External event names raised to the call orchestration.
+EVENT_UTTERANCE = "utterance"
+EVENT_HANGUP = "hangup"
+EVENT_CLIENT_READY = "client_ready"
+
+ENTITY_NAME = "session"
+
+
+class Call(BaseModel):
+    """What a call orchestration is started with and carries across ``continue_as_new``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    session_id: str
+    practice_id: str
+    channel: Literal["web", "phone"] = "web"
+    audio_format: AudioFormatName = "pcm16/16000"
+    recording_consent: bool = True
+    turn_mode: Literal["streaming", "staged"] = "streaming"
+    idle_timeout_seconds: int = 30
+    turns_per_episode: int = 8
+    ready_timeout_seconds: int = 3
+    next_turn: int = 1
+    greeted: bool = False
+    episode: int = 0
+
+
+class Utterance(BaseModel):
+    """A finished caller utterance, as raised to the orchestrator: a blob reference, never audio."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    blob: str
+    sample_rate: int = 16000
+    start_sample: int = 0  # offset on the caller's stream timeline
+    end_sample: int = 0
+    transcript: str | None = None  # ready when speculative transcription finished in time
+    transcript_ms: float | None = None
+    speech_end_at: float = 0.0  # epoch seconds when the caller stopped speaking (server clock)
+    turn_ended_at: float = 0.0  # epoch seconds of the end-of-turn decision
+    final: bool = False  # posted as a whole utterance by a client that does its own VAD
+
+
+class TurnTimings(BaseModel):
+    """Milliseconds from the end of the caller's speech, plus engine times."""
+
+    end_of_turn_ms: float = 0.0
+    stt_done_ms: float = 0.0
+    first_token_ms: float = 0.0
+    first_audio_ms: float = 0.0
+    done_ms: float = 0.0
+    stt_ms: float = 0.0
+    stt_speculative: bool = False
+    tts_ms: float = 0.0
+
+
+class TurnUsage(BaseModel):
+    audio_seconds: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tts_characters: int = 0
+
+
+class ToolCallRecord(BaseModel):
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: Any = None
+
+
+class TurnRecord(BaseModel):
+    """One finished turn; the same shape in streaming and staged mode."""
+
+    session_id: str
+    turn: int
+    caller: str = ""  # what the caller said (empty for the greeting)
+    reply: str = ""
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    timings: TurnTimings = Field(default_factory=TurnTimings)
+    usage: TurnUsage = Field(default_factory=TurnUsage)
+    flags: dict[str, bool] = Field(default_factory=dict)
+    interrupted: bool = False
+    reply_audio_blob: str | None = None
+    reply_start_sample: int | None = None  # where the reply starts on the caller's stream timeline
+    conversation: dict[str, Any] = Field(default_factory=dict)  # the agent's state after this turn
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.flags.get("ended"))
+
+
+class TurnRequest(BaseModel):
+    """Input of the turn activities."""
+
+    call: Call
+    turn: int
+    utterance: Utterance | None = None
+    conversation: dict[str, Any] = Field(default_factory=dict)
+    caller_text: str | None = None  # staged mode: set by the transcribe step
+    reply: TurnRecord | None = None  # staged mode: set by the respond step
+
+
+class CallEnd(BaseModel):
+    """Input of the post-call orchestration."""
+
+    call: Call
+    reason: Literal["agent_ended", "hangup", "idle", "emergency"]
+    turns: int
