@@ -34,6 +34,7 @@ CONTAINERS: dict[str, Container] = {
         Container("audit", "practice_id"),
         Container("tokens", "user_id", default_ttl=-1),
         Container("idempotency", "scope", default_ttl=-1),
+        Container("login_throttle", "key", default_ttl=-1),
     )
 }
 
