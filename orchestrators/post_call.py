@@ -1,4 +1,4 @@
-"""After a call: fan out the independent post-call steps, then tell listeners the call has ended."""
+"""After a call: fan out the independent post-call steps, purge raw audio, then announce the end."""
 
 from __future__ import annotations
 
@@ -24,5 +24,7 @@ def post_call(context: df.DurableOrchestrationContext) -> Any:
         [context.call_activity_with_retry(step, RETRY, payload) for step in steps]
     )
     outcome = dict(zip(steps, results, strict=True))
+    # Raw audio goes only after the recording (if any) has been assembled from it.
+    outcome["purge_call_audio"] = yield context.call_activity_with_retry("purge_call_audio", RETRY, payload)
     yield context.call_activity_with_retry("announce_call_ended", RETRY, {**payload, "outcome": outcome})
     return outcome

@@ -8,7 +8,6 @@ Tests build their own ``Settings`` (``Settings.from_env({...})``) and pass it in
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -163,7 +162,17 @@ class Settings(BaseModel):
             raise ConfigurationError(f"invalid settings: {problems}") from None
 
 
-@functools.lru_cache(maxsize=1)
+_cache: dict[tuple[str | None, ...], Settings] = {}
+
+
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings.from_env()
+    """The settings for the current environment, parsed once per distinct environment.
+
+    Reading the variables is cheap; parsing is cached, so the hot path costs a dict lookup. A host
+    that changes the environment (tests starting a host with new settings) gets new settings.
+    """
+    snapshot = tuple(os.environ.get(Settings.env_name(name)) for name in Settings.model_fields)
+    settings = _cache.get(snapshot)
+    if settings is None:
+        settings = _cache[snapshot] = Settings.from_env()
+    return settings

@@ -1,0 +1,18 @@
+"""Staged mode, step 1: the caller's words (reusing a speculative transcript when there is one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from reddytalk.calls import turns
+from reddytalk.calls.contracts import TurnRequest
+from reddytalk.services import get_services
+
+bp = df.Blueprint()
+
+
+@bp.activity_trigger(input_name="payload")
+async def transcribe_turn(payload: dict[str, Any]) -> str:
+    return await turns.transcribe(get_services(), TurnRequest.model_validate(payload))

@@ -1,0 +1,38 @@
+"""SignalR negotiate: connection info for a caller's client (and, with a staff token, the dashboard).
+
+Both the official JavaScript client and ``pysignalr`` POST ``{base}/negotiate`` and expect
+``{"url", "accessToken"}`` as JSON. A caller identifies with ``X-Session-Token`` and the session id
+(query ``session_id`` or JSON body); the user id in the token is the session id, and that user is in
+the session's group, so every turn message reaches it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+
+from api.callers import HEADER, authorized_session
+from api.http import json_endpoint, json_response
+from reddytalk.calls import messages
+from reddytalk.errors import ValidationFailed
+from reddytalk.services import get_services
+
+bp = func.Blueprint()
+
+
+@bp.route(route="negotiate", methods=["POST"])
+@json_endpoint
+async def negotiate(req: func.HttpRequest) -> func.HttpResponse:
+    services = get_services()
+    session_id = req.params.get("session_id")
+    if not session_id and req.get_body():
+        try:
+            session_id = json.loads(req.get_body()).get("session_id")
+        except (ValueError, AttributeError):
+            raise ValidationFailed("body must be a JSON object with session_id") from None
+    if not isinstance(session_id, str) or not session_id:
+        raise ValidationFailed("session_id is required")
+    session = await authorized_session(services, session_id, req.headers.get(HEADER))
+    await services.signalr.add_user_to_group(session["id"], messages.session_group(session["id"]))
+    return json_response(services.signalr.negotiate(session["id"]))

@@ -1,0 +1,233 @@
+"""The voice API: start a call, stream caller audio, barge in, hang up, read a call's state.
+
+Callers authenticate each request after the start with the session token the start returned
+(``X-Session-Token``); the token is stored only as a hash. Audio chunks are sent either raw
+(``Content-Type: application/octet-stream`` with ``?seq=N``) or as JSON ``{"seq", "data" (base64),
+"final"}``; ``final=true`` marks a whole utterance from a client that runs its own VAD.
+See ``docs/voice-api.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+import uuid
+from typing import Any, Literal
+
+import azure.durable_functions as df
+import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.callers import HEADER, authorized_session, token_hash
+from api.http import json_endpoint, json_response, parse_json
+from reddytalk.calls import messages
+from reddytalk.calls.contracts import ENTITY_NAME, EVENT_CLIENT_READY, EVENT_HANGUP, EVENT_UTTERANCE, Call
+from reddytalk.calls.ingest import get_ingest
+from reddytalk.calls.records import CallRecords
+from reddytalk.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from reddytalk.services import Services, get_services
+from reddytalk.stores.documents.base import Document, Query
+
+bp = df.Blueprint()
+
+
+class StartCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    practice_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    channel: Literal["web", "phone"] = "web"
+    audio_format: Literal["pcm16/16000", "mulaw/8000"] = "pcm16/16000"
+    recording_consent: bool = False
+    call_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class AudioChunk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=0, le=10_000_000)
+    data: str = Field(max_length=2_000_000)
+    final: bool = False
+
+
+def _session_id(practice_id: str, call_id: str | None) -> str:
+    if call_id is None:
+        return f"call-{uuid.uuid4().hex}"
+    digest = hashlib.sha256(f"{practice_id}\x00{call_id}".encode()).hexdigest()[:32]
+    return f"call-{digest}"
+
+
+async def _practice_exists(services: Services, practice_id: str) -> bool:
+    page = await services.documents.query("practices", Query(where={"practice_id": practice_id}, limit=1))
+    return bool(page.items)
+
+
+async def _session(req: func.HttpRequest, services: Services) -> Document:
+    return await authorized_session(services, req.route_params.get("session_id", ""), req.headers.get(HEADER))
+
+
+def _public(session: Document) -> dict[str, Any]:
+    hidden = {"token_hash", "user_id", "_etag", "_ts"}
+    return {k: v for k, v in session.items() if k not in hidden}
+
+
+def _entity_state(entity: Any) -> Any:
+    state = entity.entity_state if entity.entity_exists else None
+    return json.loads(state) if isinstance(state, str) else state
+
+
+@bp.route(route="voice/sessions", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@json_endpoint
+async def start_call(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    body = parse_json(req, StartCall)
+    services = get_services()
+    settings = services.settings
+    if not await _practice_exists(services, body.practice_id):
+        raise NotFound("no such practice")
+    session_id = _session_id(body.practice_id, body.call_id)
+    records = CallRecords(services.documents)
+    token = secrets.token_urlsafe(32)
+    call = Call(
+        session_id=session_id,
+        practice_id=body.practice_id,
+        channel=body.channel,
+        audio_format=body.audio_format,
+        recording_consent=body.recording_consent,
+        turn_mode=settings.turn_mode,
+        idle_timeout_seconds=settings.idle_timeout_seconds,
+        turns_per_episode=settings.turns_per_episode,
+    )
+    status = 201
+    try:
+        await records.create_session(call, call_id=body.call_id, token_hash=token_hash(token))
+    except Conflict:
+        # The same call id again: start nothing new; hand out a fresh token for the same session.
+        await records.mark(body.practice_id, session_id, token_hash=token_hash(token))
+        status = 200
+    existing = await client.get_status(session_id)
+    if not existing or existing.runtime_status is None:
+        await client.start_new("call_session", session_id, call.model_dump())
+    signalr = services.signalr
+    await signalr.add_user_to_group(session_id, messages.session_group(session_id))
+    base = req.url.split("/api/")[0]
+    return json_response(
+        {
+            "session_id": session_id,
+            "session_token": token,
+            "negotiate": signalr.negotiate(session_id),
+            "urls": {
+                "audio": f"{base}/api/voice/sessions/{session_id}/audio",
+                "interrupt": f"{base}/api/voice/sessions/{session_id}/interrupt",
+                "end": f"{base}/api/voice/sessions/{session_id}/end",
+                "status": f"{base}/api/voice/sessions/{session_id}",
+            },
+        },
+        status=status,
+    )
+
+
+def _read_chunk(req: func.HttpRequest, max_bytes: int) -> tuple[int, bytes, bool]:
+    raw = req.get_body() or b""
+    ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype == "application/json":
+        if len(raw) > max_bytes * 4 // 3 + 1024:
+            raise PayloadTooLarge(f"audio chunks are limited to {max_bytes} bytes")
+        chunk = parse_json(req, AudioChunk)
+        try:
+            data = base64.b64decode(chunk.data, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed("data is not valid base64") from None
+        seq, final = chunk.seq, chunk.final
+    else:
+        data = raw
+        try:
+            seq = int(req.params.get("seq", ""))
+        except ValueError:
+            raise ValidationFailed("query parameter seq (a non-negative integer) is required") from None
+        if seq < 0:
+            raise ValidationFailed("seq must be non-negative")
+        final = req.params.get("final", "false").lower() == "true"
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"audio chunks are limited to {max_bytes} bytes")
+    return seq, data, final
+
+
+@bp.route(route="voice/sessions/{session_id}/audio", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@json_endpoint
+async def post_audio(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    services = get_services()
+    session = await _session(req, services)
+    if session.get("status") != "active":
+        raise Conflict("the call has ended")
+    seq, data, final = _read_chunk(req, services.settings.max_audio_chunk_bytes)
+    ingest = get_ingest(services)
+    if final:
+        utterance = await ingest.accept_whole(session, seq, data)
+        await client.raise_event(session["id"], EVENT_UTTERANCE, utterance.model_dump())
+        return json_response({"seq": seq, "duplicate": False, "utterances": 1}, status=202)
+    accepted = await ingest.accept(session, seq, data)
+    if accepted.first:
+        await client.raise_event(session["id"], EVENT_CLIENT_READY, {"seq": seq})
+    for utterance in accepted.utterances:
+        await client.raise_event(session["id"], EVENT_UTTERANCE, utterance.model_dump())
+    body = {"seq": seq, "duplicate": accepted.duplicate, "utterances": len(accepted.utterances)}
+    return json_response(body, status=202)
+
+
+@bp.route(route="voice/sessions/{session_id}/interrupt", methods=["POST"])
+@json_endpoint
+async def interrupt_call(req: func.HttpRequest) -> func.HttpResponse:
+    """Barge-in: the receptionist stops speaking the current turn."""
+    services = get_services()
+    session = await _session(req, services)
+    turn = int(session.get("utterances") or 0)
+    await CallRecords(services.documents).mark(session["practice_id"], session["id"], interrupted_turn=turn)
+    return json_response({"session_id": session["id"], "interrupted_turn": turn}, status=202)
+
+
+@bp.route(route="voice/sessions/{session_id}/end", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@json_endpoint
+async def end_call(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The caller hung up: stop speaking at once and let the orchestration wrap up."""
+    services = get_services()
+    session = await _session(req, services)
+    if session.get("status") == "active":
+        await CallRecords(services.documents).mark(session["practice_id"], session["id"], status="ending")
+        await client.raise_event(session["id"], EVENT_HANGUP, {"by": "caller"})
+    return json_response({"session_id": session["id"], "status": "ending"}, status=202)
+
+
+@bp.route(route="voice/sessions/{session_id}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@json_endpoint
+async def get_call(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    services = get_services()
+    session = await _session(req, services)
+    status = await client.get_status(session["id"])
+    entity = await client.read_entity_state(df.EntityId(ENTITY_NAME, session["id"]))
+    await services.audit.record(
+        actor_id=f"caller:{session['id']}",
+        practice_id=session["practice_id"],
+        action="read",
+        resource_type="session",
+        resource_id=session["id"],
+        purpose="caller_status",
+        outcome="success",
+    )
+    return json_response(
+        {
+            "session": _public(session),
+            "state": json.loads(entity.entity_state)
+            if entity.entity_exists and entity.entity_state
+            else None,
+            "orchestration": {
+                "status": status.runtime_status.name if status and status.runtime_status else None,
+                "output": status.output if status else None,
+            },
+        }
+    )

@@ -1,0 +1,65 @@
+"""The call recording: caller utterances and receptionist replies placed on one timeline.
+
+Each stored utterance and reply blob carries its offset (in samples, on the caller's stream
+timeline) in its metadata; the recording is assembled from those (``audio.recording``: stereo FLAC,
+caller left, receptionist right). Raw call audio is deleted once the call is over: with consent it
+lives on only inside the recording, without consent nothing remains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audio import mulaw
+from audio.pcm import pcm16_samples
+from audio.recording import RecordingBuilder
+from audio.resample import resample
+from reddytalk.calls.contracts import CallEnd
+from reddytalk.services import Services
+
+RATE = 16000
+
+
+def offset_metadata(offset_samples: int, sample_rate: int = RATE) -> dict[str, str]:
+    return {"offset_samples": str(max(0, offset_samples)), "sample_rate": str(sample_rate)}
+
+
+async def store_recording(services: Services, end: CallEnd) -> str | None:
+    if not end.call.recording_consent:
+        return None
+    container = services.settings.utterances_container
+    builder = RecordingBuilder(RATE)
+    for info in await services.blobs.list(container, prefix=f"{end.call.session_id}/"):
+        name = info.name.rsplit("/", 1)[-1]
+        if not name.startswith(("caller-", "reply-")):
+            continue
+        data = await services.blobs.get(container, info.name)
+        offset = int(info.metadata.get("offset_samples", "0")) / int(info.metadata.get("sample_rate", RATE))
+        samples = _decode(data, info.content_type)
+        builder.add("caller" if name.startswith("caller-") else "receptionist", offset, samples)
+    if builder.duration_s == 0:
+        return None
+    blob = f"{end.call.practice_id}/{end.call.session_id}.flac"
+    await services.blobs.put(
+        services.settings.recordings_container,
+        blob,
+        builder.to_flac(),
+        content_type="audio/flac",
+        metadata={"session_id": end.call.session_id, "layout": "stereo caller-left receptionist-right"},
+    )
+    return blob
+
+
+def _decode(data: bytes, content_type: str) -> np.ndarray:
+    if content_type == "audio/basic":  # G.711 μ-law at 8 kHz (phone calls)
+        return resample(mulaw.decode(data), 8000, RATE)
+    return pcm16_samples(data)
+
+
+async def purge_call_audio(services: Services, end: CallEnd) -> int:
+    """Delete the call's raw audio (chunks, utterances, replies); returns how many blobs went."""
+    container = services.settings.utterances_container
+    blobs = await services.blobs.list(container, prefix=f"{end.call.session_id}/")
+    for info in blobs:
+        await services.blobs.delete(container, info.name)
+    return len(blobs)

@@ -1,0 +1,83 @@
+"""Speaks a reply sentence by sentence: synthesize, push over SignalR, stop on barge-in.
+
+The first sentence's audio leaves as soon as the engine yields it, so the caller hears the reply
+begin while the rest is still being written and synthesized.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from reddytalk.calls import messages
+from reddytalk.realtime.signalr import SignalRClient
+from reddytalk.voice.formats import AudioFormat
+from reddytalk.voice.tts.base import TextToSpeech
+
+
+class Speaker:
+    """Pushes one turn's reply; remembers what it sent for the recording and the timings."""
+
+    def __init__(
+        self,
+        *,
+        session_id: str,
+        turn: int,
+        fmt: AudioFormat,
+        tts: TextToSpeech,
+        signalr: SignalRClient,
+        should_stop: Callable[[], Awaitable[bool]],
+    ) -> None:
+        self.session_id = session_id
+        self.turn = turn
+        self.fmt = fmt
+        self.tts = tts
+        self.signalr = signalr
+        self.should_stop = should_stop
+        self.group = messages.session_group(session_id)
+        self.audio = bytearray()
+        self.first_audio_at: float | None = None
+        self.characters = 0
+        self.sentences = 0
+        self.interrupted = False
+        self.tts_seconds = 0.0
+        self._chunk_bytes = fmt.bytes_for(messages.AUDIO_CHUNK_MS / 1000)
+        self._fmt_name = f"{fmt.encoding}/{fmt.sample_rate}"
+
+    async def say(self, sentence: str) -> None:
+        sentence = sentence.strip()
+        if not sentence or self.interrupted:
+            return
+        if await self.should_stop():
+            self.interrupted = True
+            return
+        seq = self.sentences
+        self.sentences += 1
+        self.characters += len(sentence)
+        await self.signalr.send_to_group(
+            self.group, messages.TURN_TEXT, messages.text(self.session_id, self.turn, seq, sentence)
+        )
+        pending = bytearray()
+        chunk_no = 0
+        started = time.perf_counter()
+        async for piece in self.tts.synthesize(sentence, fmt=self.fmt):
+            pending.extend(piece)
+            while len(pending) >= self._chunk_bytes or (chunk_no == 0 and pending):
+                size = min(len(pending), self._chunk_bytes)
+                await self._push(seq, chunk_no, bytes(pending[:size]), last=False)
+                del pending[:size]
+                chunk_no += 1
+                if chunk_no % 5 == 0 and await self.should_stop():
+                    self.interrupted = True
+                    return
+        self.tts_seconds += time.perf_counter() - started
+        await self._push(seq, chunk_no, bytes(pending), last=True)
+
+    async def _push(self, seq: int, chunk_no: int, data: bytes, *, last: bool) -> None:
+        if not data and not last:
+            return
+        payload = messages.audio(self.session_id, self.turn, seq, chunk_no, self._fmt_name, data, last)
+        await self.signalr.send_to_group(self.group, messages.TURN_AUDIO, payload)
+        if data and self.first_audio_at is None:
+            self.first_audio_at = time.time()
+        self.audio.extend(data)

@@ -1,0 +1,89 @@
+"""The process-wide services the functions use, built once from settings.
+
+Functions (activities, HTTP handlers) call ``get_services()``; nothing else builds stores or
+providers. Engines load lazily on first use and are shared by every call in the process. When the
+settings change (tests that start a host with a new environment), a new set is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reddytalk.audit import AuditLog
+from reddytalk.realtime.signalr import SignalRClient
+from reddytalk.settings import Settings, get_settings
+from reddytalk.stores import open_blobs, open_documents, open_queues
+
+if TYPE_CHECKING:
+    from reddytalk.stores.blobs.base import BlobStore
+    from reddytalk.stores.documents.base import DocumentStore
+    from reddytalk.stores.queues.base import QueueStore
+    from reddytalk.voice.stt.base import SpeechToText
+    from reddytalk.voice.tts.base import TextToSpeech
+
+
+@dataclass
+class Services:
+    settings: Settings
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def _get(self, key: str, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    @property
+    def documents(self) -> DocumentStore:
+        return self._get("documents", lambda: open_documents(self.settings))
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self._get("blobs", lambda: open_blobs(self.settings))
+
+    @property
+    def queues(self) -> QueueStore:
+        return self._get("queues", lambda: open_queues(self.settings))
+
+    @property
+    def audit(self) -> AuditLog:
+        return self._get("audit", lambda: AuditLog(self.documents))
+
+    @property
+    def signalr(self) -> SignalRClient:
+        return self._get(
+            "signalr",
+            lambda: SignalRClient(
+                self.settings.signalr_connection.get_secret_value(), self.settings.signalr_hub
+            ),
+        )
+
+    @property
+    def stt(self) -> SpeechToText:
+        from reddytalk.voice.factory import build_stt
+
+        return self._get("stt", lambda: build_stt(self.settings))
+
+    @property
+    def tts(self) -> TextToSpeech:
+        from reddytalk.voice.factory import build_tts
+
+        return self._get("tts", lambda: build_tts(self.settings, self.blobs))
+
+    @property
+    def brain(self) -> Any:
+        from reddytalk.agent.brains.factory import build_brain
+
+        return self._get("brain", lambda: build_brain(self.settings))
+
+
+_by_settings: dict[Settings, Services] = {}
+
+
+def get_services() -> Services:
+    """Services for the current settings; rebuilt only when the environment's settings change."""
+    settings = get_settings()
+    services = _by_settings.get(settings)
+    if services is None:
+        services = _by_settings[settings] = Services(settings)
+    return services
