@@ -172,6 +172,8 @@ class EndOfTurnDetector:
         return self._audio(self._start - self._pre_roll, self._last_speech_end + self._post_roll)
 
     def _end_turn(self, reason: Literal["silence", "max_length", "stream_end"]) -> TurnEnded:
+        if reason == "max_length":  # cut while speech goes on: the utterance ends here
+            self._last_speech_end = self._pos
         audio_start, audio = self._segment()
         event = TurnEnded(self._start, self._last_speech_end, audio_start, audio, self._pos, reason)
         self._in_speech = False
@@ -194,7 +196,7 @@ class EndOfTurnDetector:
                 if self._pos - self._run_start >= max(self._min_speech, 1):
                     self._in_speech = True
                     self._start = self._run_start
-                    self._last_speech_end = self._pos
+                    self._last_speech_end = max(self._pos - self.vad.latency_samples, self._start + 1)
                     self._speculated = False
                     events.append(SpeechStarted(self._start, self._pos))
             else:
@@ -202,7 +204,8 @@ class EndOfTurnDetector:
                 self._trim_idle_buffer()
             return events
         if prob >= cfg.silence_threshold:
-            self._last_speech_end = self._pos
+            # the VAD lags: its last "speech" frame usually holds only silence
+            self._last_speech_end = max(self._pos - self.vad.latency_samples, self._start + 1)
             if self._speculated:
                 self._speculated = False
                 events.append(SpeechResumed(self._pos))

@@ -15,6 +15,7 @@ import numpy.typing as npt
 class VoiceActivityDetector(Protocol):
     sample_rate: int
     frame_size: int  # samples per ``process`` call
+    latency_samples: int  # how long the probability stays high after speech ends (model lag)
 
     def process(self, frame: npt.NDArray[np.float32]) -> float:
         """Probability (0..1) that ``frame`` (exactly ``frame_size`` samples, [-1, 1)) holds speech."""

@@ -22,6 +22,7 @@ class EnergyVad:
 
     sample_rate = SAMPLE_RATE
     frame_size = FRAME_SIZE
+    latency_samples = 0
 
     def __init__(self, *, margin_db: float = 12.0, min_speech_dbfs: float = -50.0) -> None:
         self.margin_db = margin_db

@@ -57,6 +57,7 @@ class SileroVad:
 
     sample_rate = SAMPLE_RATE
     frame_size = FRAME_SIZE
+    latency_samples = FRAME_SIZE  # measured: the frame after the last speech sample still scores high
 
     def __init__(self) -> None:
         self._session = shared_session()
