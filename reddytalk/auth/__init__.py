@@ -1,0 +1,1 @@
+"""Staff authentication: passwords, access tokens, refresh tokens, lockout and roles."""

@@ -1,0 +1,58 @@
+"""Fixtures for the auth and staff API tests: a real embedded store, a controllable clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from reddytalk.auth.passwords import Passwords
+from reddytalk.auth.service import AuthService
+from reddytalk.settings import Settings
+from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
+
+
+class FakeClock:
+    """Epoch seconds that only move when a test says so."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = float(int(start if start is not None else time.time()))
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def documents(tmp_path: Path) -> AsyncIterator[EmbeddedDocumentStore]:
+    store = EmbeddedDocumentStore(tmp_path / "documents.sqlite3")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="session")
+def passwords() -> Passwords:
+    return Passwords()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({})
+
+
+@pytest.fixture
+def auth(
+    documents: EmbeddedDocumentStore, settings: Settings, passwords: Passwords, clock: FakeClock
+) -> AuthService:
+    return AuthService(documents, settings, passwords=passwords, clock=clock)
