@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from reddytalk.errors import NotFound, ReddyTalkError
+from reddytalk.errors import NotFound, ReddyTalkError, ValidationFailed
+from reddytalk.stores.documents import rules
 from reddytalk.stores.documents.base import DocumentStore
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ class Writer:
         """Delete ``(id, partition_key)`` pairs; an already-absent document counts as deleted."""
 
         async def one(doc_id: str, pk: str) -> None:
+            try:
+                rules.check_id(doc_id)
+                rules.check_id(pk, "partition key")
+            except ValidationFailed:
+                return  # no document can live under an id or partition key the store refuses
             try:
                 await self.store.delete(container, doc_id, pk)
             except NotFound:
