@@ -1,0 +1,1056 @@
+"""The durable engine: runs orchestrations, activities, entities and timers of an unmodified ``DFApp``.
+
+Design for speed while persisting every step:
+
+* All state changes happen on the event loop thread, one SQLite transaction per step (an orchestrator episode,
+  a batch of activity completions, an entity batch). Effects (work items, timers, wake-ups) are handed on only
+  after the commit, so a crash at any point leaves a state the engine resumes from.
+* Work travels through in-process queues and ``asyncio.Event`` wake-ups; nothing polls on the hot path.
+  The timer loop sleeps until the next due timer.
+* Completions that arrive together are delivered to the orchestrator in ONE episode: the SDK replays the whole
+  history every episode, so fewer, larger episodes are what makes fan-out fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import heapq
+import inspect
+import json
+import logging
+import os
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, uuid4, uuid5
+
+from devhost.durable import replay
+from devhost.durable.binding import client_binding
+from devhost.durable.events import EventType, event, iso, parse_iso, utcnow
+from devhost.durable.replay import played_json
+from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
+from devhost.functions import FunctionIndex, FunctionInfo
+
+log = logging.getLogger("devhost.durable")
+
+TERMINAL = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
+#: While other activities of the same instance are still running, completions wait at most this long
+#: so that a fan-in is delivered in a few large episodes instead of many small ones.
+BATCH_WINDOW_SECONDS = 0.03
+HTTP_NOT_SUPPORTED = "Durable HTTP (call_http) is not supported by the local host"
+
+
+class EngineError(Exception):
+    """A management request the engine refuses; ``status`` is the HTTP code the API answers with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Live:
+    """An instance that is not terminal, with its in-memory inbox and cached history."""
+
+    row: InstanceRow
+    played: list[str] | None = None
+    inbox: list[MessageRow] = field(default_factory=list)
+    outstanding: int = 0
+    first_pending: float = 0.0
+    kick: bool = False
+    deferred: bool = False
+
+
+@dataclass
+class _Step:
+    posted: list[MessageRow] = field(default_factory=list)
+    started: list[InstanceRow] = field(default_factory=list)
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+class DurableEngine:
+    """Durable Task runtime for one app; see the module docstring for the design."""
+
+    def __init__(
+        self, index: FunctionIndex, state_dir: Path, host_json: dict[str, Any], base_url: str
+    ) -> None:
+        self.index = index
+        self.state_dir = Path(state_dir)
+        options = (host_json.get("extensions") or {}).get("durableTask") or {}
+        self.hub_name = str(options.get("hubName") or "TestHubName")
+        self.max_activities = int(options.get("maxConcurrentActivityFunctions") or 10 * _cpu_count())
+        self.max_entity_batch = int(options.get("maxEntityOperationBatchSize") or 5000)
+        self.base_url = base_url.rstrip("/")
+        self._store: DurableStore | None = None
+        self._active: dict[str, Live] = {}
+        self._ready: deque[str] = deque()
+        self._ready_set: set[str] = set()
+        self._ready_event = asyncio.Event()
+        self._activity_queue: asyncio.Queue[MessageRow] = asyncio.Queue()
+        self._completions: list[tuple[MessageRow, dict[str, Any]]] = []
+        self._completion_event = asyncio.Event()
+        self._entity_ops: dict[str, list[MessageRow]] = defaultdict(list)
+        self._entity_ready: deque[str] = deque()
+        self._entity_event = asyncio.Event()
+        self._timers: list[tuple[float, int, MessageRow]] = []
+        self._timer_event = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._changed = asyncio.Event()
+        from devhost.durable.api import management_routes
+
+        self.routes = management_routes(self)
+
+    # lifecycle -------------------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> DurableStore:
+        if self._store is None:
+            raise RuntimeError("engine not started")
+        return self._store
+
+    async def start(self) -> None:
+        """Open the state, resume every unfinished instance and pending message, start the loops."""
+        self._store = DurableStore(self.state_dir / "durable.sqlite3")
+        self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="activity")
+        for row in self.store.query_instances("status NOT IN ('Completed','Failed','Terminated','Canceled')"):
+            live = Live(row)
+            live.played = self.store.load_history(row.instance_id)
+            live.kick = not live.played
+            self._active[row.instance_id] = live
+            self._mark_ready(row.instance_id)
+        for message in self.store.all_messages():
+            self._dispatch(message)
+        loops = [self._orchestrator_loop(), self._commit_loop(), self._entity_loop(), self._timer_loop()]
+        loops += [self._activity_worker() for _ in range(self.max_activities)]
+        self._tasks = [asyncio.create_task(loop) for loop in loops]
+        log.info("durable engine started", extra={"count": len(self._active)})
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def client_binding_json(self) -> str:
+        return json.dumps(client_binding(self.base_url, self.hub_name))
+
+    # steps: one transaction, effects after commit --------------------------------------------------------
+
+    @contextmanager
+    def _step(self) -> Iterator[_Step]:
+        step = _Step()
+        with self.store.transaction():
+            yield step
+        for row in step.started:
+            live = Live(row, played=[], kick=True)
+            self._active[row.instance_id] = live
+            self._mark_ready(row.instance_id)
+        for message in step.posted:
+            self._dispatch(message)
+        self._notify_changed()
+
+    def _post(
+        self, step: _Step, queue: str, target: str, payload: dict[str, Any], visible_at: float = 0.0
+    ) -> None:
+        message_id = self.store.add_message(queue, target, payload, visible_at)
+        step.posted.append(MessageRow(message_id, queue, target, payload, visible_at))
+
+    def _dispatch(self, message: MessageRow) -> None:
+        if message.visible_at > time.time():
+            heapq.heappush(self._timers, (message.visible_at, message.id, message))
+            self._timer_event.set()
+            return
+        if message.queue == ORCH:
+            self._deliver(message)
+        elif message.queue == ACTIVITY:
+            live = self._active.get(message.target)
+            if live is not None:
+                live.outstanding += 1
+            self._activity_queue.put_nowait(message)
+        elif message.queue == ENTITY:
+            pending = self._entity_ops[message.target]
+            pending.append(message)
+            if len(pending) == 1:
+                self._entity_ready.append(message.target)
+                self._entity_event.set()
+
+    def _deliver(self, message: MessageRow) -> None:
+        live = self._live(message.target)
+        if live is None:
+            with self.store.transaction():
+                self.store.delete_messages([message.id])
+            return
+        if not live.inbox:
+            live.first_pending = time.monotonic()
+        live.inbox.append(message)
+        self._mark_ready(message.target)
+
+    def _live(self, instance_id: str) -> Live | None:
+        live = self._active.get(instance_id)
+        if live is not None:
+            return live
+        row = self.store.load_instance(instance_id)
+        if row is None or row.status in TERMINAL:
+            return None
+        live = Live(row)
+        self._active[instance_id] = live
+        return live
+
+    def _mark_ready(self, instance_id: str) -> None:
+        if instance_id not in self._ready_set:
+            self._ready_set.add(instance_id)
+            self._ready.append(instance_id)
+            self._ready_event.set()
+
+    def _notify_changed(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def wait_changed(self, timeout: float) -> None:
+        """Wait until some step commits (or ``timeout``): lets API waits avoid fixed polling."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
+    # loops -----------------------------------------------------------------------------------------------
+
+    async def _orchestrator_loop(self) -> None:
+        while True:
+            await self._ready_event.wait()
+            self._ready_event.clear()
+            while self._ready:
+                instance_id = self._ready.popleft()
+                self._ready_set.discard(instance_id)
+                live = self._active.get(instance_id)
+                if live is None or live.row.status == "Suspended" or not (live.inbox or live.kick):
+                    continue
+                if live.outstanding and not live.kick:
+                    age = time.monotonic() - live.first_pending
+                    if age < BATCH_WINDOW_SECONDS:
+                        if not live.deferred:
+                            live.deferred = True
+                            asyncio.get_running_loop().call_later(
+                                BATCH_WINDOW_SECONDS - age, self._undefer, instance_id
+                            )
+                        continue
+                try:
+                    self._episode(live)
+                except Exception:
+                    log.exception("orchestrator episode failed in the host", extra={"count": 1})
+                await asyncio.sleep(0)
+
+    def _undefer(self, instance_id: str) -> None:
+        live = self._active.get(instance_id)
+        if live is not None:
+            live.deferred = False
+            live.first_pending = 0.0
+            self._mark_ready(instance_id)
+
+    async def _activity_worker(self) -> None:
+        while True:
+            message = await self._activity_queue.get()
+            try:
+                completion = await self._run_activity(message)
+            except Exception:
+                log.exception("activity dispatch failed in the host", extra={"count": 1})
+                continue
+            self._completions.append((message, completion))
+            self._completion_event.set()
+
+    async def _commit_loop(self) -> None:
+        while True:
+            await self._completion_event.wait()
+            self._completion_event.clear()
+            batch, self._completions = self._completions, []
+            if not batch:
+                continue
+            with self._step() as step:
+                self.store.delete_messages([m.id for m, _ in batch])
+                for message, completion in batch:
+                    live = self._active.get(message.target)
+                    if live is None or live.row.execution_id != message.payload["exec"]:
+                        continue
+                    self._post(
+                        step, ORCH, message.target, {"event": completion, "exec": message.payload["exec"]}
+                    )
+            for message, _ in batch:
+                live = self._active.get(message.target)
+                if live is not None and live.row.execution_id == message.payload["exec"]:
+                    live.outstanding = max(0, live.outstanding - 1)
+                    if live.outstanding == 0 and live.inbox:
+                        live.first_pending = 0.0
+                        self._mark_ready(message.target)
+
+    async def _timer_loop(self) -> None:
+        while True:
+            now = time.time()
+            while self._timers and self._timers[0][0] <= now:
+                _, _, message = heapq.heappop(self._timers)
+                message.visible_at = 0.0
+                self._dispatch(message)
+            self._timer_event.clear()
+            timeout = self._timers[0][0] - now if self._timers else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timer_event.wait(), timeout)
+
+    async def _entity_loop(self) -> None:
+        while True:
+            await self._entity_event.wait()
+            self._entity_event.clear()
+            while self._entity_ready:
+                entity_id = self._entity_ready.popleft()
+                try:
+                    self._entity_batch(entity_id)
+                except Exception:
+                    log.exception("entity batch failed in the host", extra={"count": 1})
+                await asyncio.sleep(0)
+
+    # activities ------------------------------------------------------------------------------------------
+
+    async def _run_activity(self, message: MessageRow) -> dict[str, Any]:
+        from azure.functions import meta
+        from azure.functions.durable_functions import ActivityTriggerConverter
+
+        payload = message.payload
+        seq, name = payload["seq"], payload["name"]
+        info = self._function(name, "activityTrigger")
+        try:
+            if info is None:
+                raise LookupError(f"The function '{name}' doesn't exist or is not an activity function.")
+            text = payload.get("input")
+            value = (
+                None
+                if text is None
+                else ActivityTriggerConverter.decode(meta.Datum(text, "json"), trigger_metadata=None)
+            )
+            kwargs = {str(info.trigger["name"]): value}
+            fn = info.callable
+            if inspect.iscoroutinefunction(fn):
+                result = await fn(**kwargs)
+            else:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._pool, functools.partial(fn, **kwargs))
+                if inspect.isawaitable(result):
+                    result = await result
+            encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
+        except Exception as exc:
+            return event(
+                EventType.TaskFailed,
+                utcnow(),
+                TaskScheduledId=seq,
+                Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
+                Details=f"{type(exc).__name__}: {exc}",
+            )
+        result_text = None if encoded in (None, "null") else encoded
+        return event(EventType.TaskCompleted, utcnow(), TaskScheduledId=seq, Result=result_text)
+
+    def _function(self, name: str, trigger_type: str) -> FunctionInfo | None:
+        info = self.index.get(name)
+        if info is None or info.trigger_type != trigger_type:
+            return None
+        return info
+
+    def _known(self, trigger_type: str) -> str:
+        return ", ".join(f"'{f.name}'" for f in self.index.of_type(trigger_type))
+
+    # orchestrator episodes -------------------------------------------------------------------------------
+
+    def _episode(self, live: Live) -> None:
+        """Deliver the inbox to the orchestrator once, apply its actions, persist it all in one step."""
+        row = live.row
+        progress = row.progress
+        if live.played is None:
+            live.played = self.store.load_history(row.instance_id)
+        now = utcnow()
+        consumed: list[int] = []
+        early: list[MessageRow] = []
+        normal: list[MessageRow] = []
+        external: MessageRow | None = None
+        remaining: list[MessageRow] = []
+        retries: dict[str, dict[str, Any]] = progress.setdefault("retries", {})
+        for message in live.inbox:
+            wanted_exec = message.payload.get("exec")
+            if wanted_exec is not None and wanted_exec != row.execution_id:
+                consumed.append(message.id)
+                continue
+            ev = message.payload["event"]
+            if message.payload.get("kind") == "external":
+                if external is None:
+                    external = message
+                else:
+                    remaining.append(message)
+                continue
+            if _retry_group_of(retries, ev) is not None:
+                early.append(message)
+            else:
+                normal.append(message)
+        live.inbox = remaining
+        live.first_pending = time.monotonic() if remaining else 0.0
+        live.kick = False
+        taken = early + normal + ([external] if external else [])
+        consumed += [m.id for m in taken]
+
+        current: list[dict[str, Any]] = [event(EventType.OrchestratorStarted, now)]
+        if not live.played:
+            current.append(self._execution_started(row, now))
+        produced: list[dict[str, Any]] = []
+        posts: list[tuple[str, str, dict[str, Any], float]] = []
+        children: list[tuple[str, str, Any, int]] = []
+        for message in early:
+            current.append(message.payload["event"])
+            self._advance_retry(row, retries, message.payload["event"], now, produced, posts, children)
+        current += [m.payload["event"] for m in normal]
+        if external is not None:
+            current.append(external.payload["event"])
+
+        info = self._function(row.name, "orchestrationTrigger")
+        if info is None:
+            outcome = replay.EpisodeOutcome(state={}, error=f"The function '{row.name}' doesn't exist.")
+        else:
+            context = replay.context_json(row.instance_id, row.parent_id, row.input, live.played, current)
+            outcome = replay.invoke(info.callable, context)
+
+        state = outcome.state
+        failure = outcome.error
+        flat = replay.flatten(state.get("actions"))
+        before_walk = (json.dumps(progress), len(produced), len(posts), len(children))
+        new_actions = flat[int(progress.get("actions_done", 0)) :]
+        progress["actions_done"] = len(flat)
+        continue_input: Any = None
+        continue_as_new = False
+        for action in new_actions:
+            problem = self._apply_action(row, action, now, produced, posts, children)
+            if problem == "continue":
+                continue_as_new = True
+                continue_input = action.get("input")
+            elif problem:
+                failure = failure or problem
+                break
+
+        if state.get("customStatus") is not None and "customStatus" in state:
+            row.custom_status = json.dumps(state["customStatus"])
+        terminal: list[dict[str, Any]] = []
+        parent_event: dict[str, Any] | None = None
+        if failure is not None:
+            output = f"Orchestrator function '{row.name}' failed: {failure}"
+            row.status, row.output = "Failed", json.dumps(output)
+            # Keep the history rewindable: actions of the failing episode are not recorded, so a rewind
+            # replays them as new; work of the failed instance is not dispatched.
+            snapshot, produced_len, _, _ = before_walk
+            row.progress = progress = json.loads(snapshot)
+            del produced[produced_len:]
+            posts, children = [], []
+            terminal.append(event(EventType.ExecutionCompleted, now, OrchestrationStatus=3, Result=output))
+            parent_event = event(EventType.SubOrchestrationInstanceFailed, now, Reason=output, Details=None)
+        elif state.get("isDone") and continue_as_new:
+            pass
+        elif state.get("isDone"):
+            result = json.dumps(state["output"]) if "output" in state else None
+            row.status, row.output = "Completed", result
+            terminal.append(event(EventType.ExecutionCompleted, now, OrchestrationStatus=1, Result=result))
+            parent_event = event(EventType.SubOrchestrationInstanceCompleted, now, Result=result)
+        else:
+            row.status = "Running"
+
+        row.updated = time.time()
+        episode = [*current, *produced, event(EventType.OrchestratorCompleted, now), *terminal]
+        new_played = [replay.played_json(e) for e in episode]
+        with self._step() as step:
+            self.store.delete_messages(consumed)
+            if continue_as_new:
+                self._reset_for_continue_as_new(row, continue_input)
+                self.store.replace_history(row.instance_id, [])
+            else:
+                self.store.append_history(row.instance_id, len(live.played), new_played)
+            self.store.save_instance(row)
+            for name, child_id, child_input, seq in children:
+                self._start_child(step, row, name, child_id, child_input, seq)
+            for queue, target, payload, visible_at in posts:
+                self._post(step, queue, target, payload, visible_at)
+            if parent_event is not None and row.parent_id:
+                parent_event["TaskScheduledId"] = row.parent_seq
+                self._post(
+                    step, ORCH, row.parent_id, {"event": parent_event, "exec": progress.get("parent_exec")}
+                )
+        if continue_as_new:
+            live.played = []
+            live.kick = True
+            live.outstanding = 0
+            self._mark_ready(row.instance_id)
+        else:
+            live.played.extend(new_played)
+        if row.status in TERMINAL:
+            self._active.pop(row.instance_id, None)
+        elif live.inbox:
+            self._mark_ready(row.instance_id)
+
+    def _execution_started(self, row: InstanceRow, now: Any) -> dict[str, Any]:
+        return event(
+            EventType.ExecutionStarted,
+            now,
+            Name=row.name,
+            Version="",
+            Input=row.input,
+            OrchestrationInstance={"InstanceId": row.instance_id, "ExecutionId": row.execution_id},
+            ParentInstance=(
+                {"OrchestrationInstance": {"InstanceId": row.parent_id}, "TaskScheduleId": row.parent_seq}
+                if row.parent_id
+                else None
+            ),
+            Tags=None,
+        )
+
+    def _next_seq(self, row: InstanceRow) -> int:
+        seq = int(row.progress.get("next_seq", 0))
+        row.progress["next_seq"] = seq + 1
+        return seq
+
+    def _apply_action(
+        self,
+        row: InstanceRow,
+        action: dict[str, Any],
+        now: Any,
+        produced: list[dict[str, Any]],
+        posts: list[tuple[str, str, dict[str, Any], float]],
+        children: list[tuple[str, str, Any, int]],
+    ) -> str | None:
+        """Turn one new action into history events and work; a string result fails the orchestration."""
+        kind = action.get("actionType")
+        if kind == replay.WAIT_FOR_EXTERNAL_EVENT:
+            return None
+        if kind == replay.CONTINUE_AS_NEW:
+            self._next_seq(row)
+            return "continue"
+        seq = self._next_seq(row)
+        exec_id = row.execution_id
+        if kind in (replay.CALL_ACTIVITY, replay.CALL_ACTIVITY_WITH_RETRY):
+            name = str(action.get("functionName"))
+            if self._function(name, "activityTrigger") is None:
+                return (
+                    f"The function '{name}' doesn't exist, is disabled, or is not an activity function. "
+                    f"Additional info: the following are the known activity functions: "
+                    f"{self._known('activityTrigger')}."
+                )
+            produced.append(
+                event(EventType.TaskScheduled, now, seq, Name=name, Version="", Input=action.get("input"))
+            )
+            posts.append(
+                (
+                    ACTIVITY,
+                    row.instance_id,
+                    {"seq": seq, "name": name, "input": action.get("input"), "exec": exec_id},
+                    0.0,
+                )
+            )
+            if kind == replay.CALL_ACTIVITY_WITH_RETRY:
+                self._new_retry_group(row, "activity", action, seq, None)
+            return None
+        if kind in (replay.CALL_SUB_ORCHESTRATOR, replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+            name = str(action.get("functionName"))
+            if self._function(name, "orchestrationTrigger") is None:
+                return (
+                    f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function. "
+                    f"Additional info: the following are the known orchestrator functions: "
+                    f"{self._known('orchestrationTrigger')}."
+                )
+            given = action.get("instanceId")
+            child_id = given or str(uuid5(NAMESPACE_URL, f"{row.instance_id}:{exec_id}:{seq}"))
+            if child_id == row.instance_id or child_id == row.parent_id or child_id.startswith("@"):
+                return f"Invalid sub-orchestration instance id '{child_id}'."
+            produced.append(
+                event(
+                    EventType.SubOrchestrationInstanceCreated,
+                    now,
+                    seq,
+                    Name=name,
+                    InstanceId=child_id,
+                    Input=action.get("input"),
+                    Version="",
+                )
+            )
+            children.append((name, child_id, action.get("input"), seq))
+            if kind == replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY:
+                self._new_retry_group(row, "sub", action, seq, given)
+            return None
+        if kind == replay.CREATE_TIMER:
+            fire_at = parse_iso(str(action["fireAt"]))
+            produced.append(event(EventType.TimerCreated, now, seq, FireAt=action["fireAt"]))
+            fired = event(EventType.TimerFired, fire_at, TimerId=seq, FireAt=action["fireAt"])
+            posts.append((ORCH, row.instance_id, {"event": fired, "exec": exec_id}, fire_at.timestamp()))
+            return None
+        if kind in (replay.CALL_ENTITY, replay.SIGNAL_ENTITY, replay.SCHEDULED_SIGNAL_ENTITY):
+            entity_id = str(action.get("instanceId"))
+            request = {
+                "op": action.get("operation"),
+                "id": str(uuid5(NAMESPACE_URL, f"{row.instance_id}:{exec_id}:{seq}")),
+                "input": action.get("input"),
+                "parent": row.instance_id,
+                "parentExecution": exec_id,
+                "isSignal": kind != replay.CALL_ENTITY,
+            }
+            produced.append(
+                event(
+                    EventType.EventSent, now, seq, InstanceId=entity_id, Name="op", Input=json.dumps(request)
+                )
+            )
+            visible = parse_iso(str(action["fireAt"])).timestamp() if action.get("fireAt") else 0.0
+            posts.append((ENTITY, entity_id, request, visible))
+            return None
+        if kind == replay.CALL_HTTP:
+            produced.append(
+                event(EventType.TaskScheduled, now, seq, Name="BuiltIn::HttpActivity", Version="")
+            )
+            failed = event(
+                EventType.TaskFailed,
+                now,
+                TaskScheduledId=seq,
+                Reason=HTTP_NOT_SUPPORTED,
+                Details=HTTP_NOT_SUPPORTED,
+            )
+            posts.append((ORCH, row.instance_id, {"event": failed, "exec": exec_id}, 0.0))
+            return None
+        return f"Unsupported action type {kind!r}."
+
+    # retries (DTFx RetryInterceptor, including the extra timer after the last attempt) ---------------------
+
+    def _new_retry_group(
+        self, row: InstanceRow, kind: str, action: dict[str, Any], seq: int, child_id: str | None
+    ) -> None:
+        options = action.get("retryOptions") or {}
+        row.progress.setdefault("retries", {})[str(seq)] = {
+            "kind": kind,
+            "name": action.get("functionName"),
+            "input": action.get("input"),
+            "child": child_id,
+            "max": int(options.get("maxNumberOfAttempts") or 1),
+            "interval_ms": int(options.get("firstRetryIntervalInMilliseconds") or 0),
+            "attempts": 1,
+            "current": seq,
+            "seqs": [seq],
+            "timer": None,
+            "done": False,
+        }
+
+    def _advance_retry(
+        self,
+        row: InstanceRow,
+        retries: dict[str, dict[str, Any]],
+        ev: dict[str, Any],
+        now: Any,
+        produced: list[dict[str, Any]],
+        posts: list[tuple[str, str, dict[str, Any], float]],
+        children: list[tuple[str, str, Any, int]],
+    ) -> None:
+        group = _retry_group_of(retries, ev)
+        assert group is not None
+        if ev["EventType"] in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            timer = self._next_seq(row)
+            last = group["attempts"] >= group["max"]
+            fire = now.timestamp() if last else now.timestamp() + group["interval_ms"] / 1000.0
+            fire_text = _iso_from_timestamp(fire)
+            produced.append(event(EventType.TimerCreated, now, timer, FireAt=fire_text))
+            fired = event(EventType.TimerFired, now, TimerId=timer, FireAt=fire_text)
+            posts.append((ORCH, row.instance_id, {"event": fired, "exec": row.execution_id}, fire))
+            group["timer"] = timer
+            return
+        group["timer_last"] = group["timer"]
+        group["timer"] = None
+        if group["attempts"] >= group["max"]:
+            group["done"] = True
+            return
+        seq = self._next_seq(row)
+        group["attempts"] += 1
+        group["current"] = seq
+        group["seqs"].append(seq)
+        if group["kind"] == "activity":
+            produced.append(
+                event(EventType.TaskScheduled, now, seq, Name=group["name"], Version="", Input=group["input"])
+            )
+            posts.append(
+                (
+                    ACTIVITY,
+                    row.instance_id,
+                    {"seq": seq, "name": group["name"], "input": group["input"], "exec": row.execution_id},
+                    0.0,
+                )
+            )
+        else:
+            child_id = group["child"] or str(
+                uuid5(NAMESPACE_URL, f"{row.instance_id}:{row.execution_id}:{seq}")
+            )
+            produced.append(
+                event(
+                    EventType.SubOrchestrationInstanceCreated,
+                    now,
+                    seq,
+                    Name=group["name"],
+                    InstanceId=child_id,
+                    Input=group["input"],
+                    Version="",
+                )
+            )
+            children.append((group["name"], child_id, group["input"], seq))
+
+    # instances -------------------------------------------------------------------------------------------
+
+    def _new_row(
+        self, name: str, instance_id: str, input_json: str | None, parent: InstanceRow | None, seq: int | None
+    ) -> InstanceRow:
+        now = time.time()
+        progress: dict[str, Any] = {"next_seq": 0, "actions_done": 0, "retries": {}}
+        if parent is not None:
+            progress["parent_exec"] = parent.execution_id
+        return InstanceRow(
+            instance_id=instance_id,
+            name=name,
+            execution_id=uuid4().hex,
+            status="Pending",
+            input=input_json,
+            output=None,
+            custom_status=None,
+            created=now,
+            updated=now,
+            parent_id=parent.instance_id if parent else None,
+            parent_seq=seq,
+            progress=progress,
+        )
+
+    def _start_child(
+        self, step: _Step, parent: InstanceRow, name: str, child_id: str, child_input: Any, seq: int
+    ) -> None:
+        existing = self.store.load_instance(child_id)
+        if existing is not None and existing.status not in TERMINAL:
+            failed = event(
+                EventType.SubOrchestrationInstanceFailed,
+                utcnow(),
+                TaskScheduledId=seq,
+                Reason=f"An orchestration with instance id '{child_id}' is already running.",
+                Details=None,
+            )
+            self._post(step, ORCH, parent.instance_id, {"event": failed, "exec": parent.execution_id})
+            return
+        row = self._new_row(name, child_id, json.dumps(child_input), parent, seq)
+        self.store.delete_instance(child_id)
+        self.store.save_instance(row)
+        step.started.append(row)
+
+    def _reset_for_continue_as_new(self, row: InstanceRow, new_input: Any) -> None:
+        row.execution_id = uuid4().hex
+        row.input = json.dumps(new_input)
+        row.status = "Running"
+        row.output = None
+        parent_exec = row.progress.get("parent_exec")
+        row.progress = {"next_seq": 0, "actions_done": 0, "retries": {}}
+        if parent_exec:
+            row.progress["parent_exec"] = parent_exec
+
+    # public operations (used by the HTTP API) --------------------------------------------------------------
+
+    def start_new(self, name: str, instance_id: str | None, input_value: Any, has_input: bool) -> str:
+        """Create an instance of orchestrator ``name``; ``input_value`` is the parsed request body."""
+        info = self._function(name, "orchestrationTrigger")
+        if info is None:
+            raise EngineError(
+                400, f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function."
+            )
+        instance_id = instance_id or uuid4().hex
+        _validate_instance_id(instance_id)
+        existing = self.store.load_instance(instance_id)
+        if existing is not None and existing.status not in TERMINAL:
+            raise EngineError(409, f"An instance with ID '{instance_id}' already exists and is running.")
+        row = self._new_row(
+            info.name, instance_id, json.dumps(input_value) if has_input else None, None, None
+        )
+        with self._step() as step:
+            self.store.delete_instance(instance_id)
+            self.store.save_instance(row)
+            step.started.append(row)
+        return instance_id
+
+    def get_row(self, instance_id: str) -> InstanceRow | None:
+        return self.store.load_instance(instance_id)
+
+    def history_events(self, instance_id: str) -> list[dict[str, Any]]:
+        return [json.loads(text) for text in self.store.load_history(instance_id)]
+
+    def raise_event(self, instance_id: str, name: str, value: Any, has_value: bool) -> None:
+        row = self._require(instance_id)
+        if row.status in TERMINAL:
+            raise EngineError(410, f"The instance '{instance_id}' is in the {row.status} state.")
+        raised = event(
+            EventType.EventRaised, utcnow(), Name=name, Input=json.dumps(value) if has_value else None
+        )
+        with self._step() as step:
+            self._post(step, ORCH, instance_id, {"event": raised, "exec": None, "kind": "external"})
+
+    def terminate(self, instance_id: str, reason: str | None) -> None:
+        row = self._require(instance_id)
+        if row.status in TERMINAL:
+            raise EngineError(410, f"The instance '{instance_id}' is in the {row.status} state.")
+        live = self._live(instance_id)
+        assert live is not None
+        row = live.row
+        if live.played is None:
+            live.played = self.store.load_history(instance_id)
+        now = utcnow()
+        ended = event(EventType.ExecutionTerminated, now, Input=json.dumps(reason))
+        with self._step() as step:
+            self.store.delete_messages_of(instance_id, ORCH)
+            self.store.delete_messages_of(instance_id, ACTIVITY)
+            self.store.append_history(instance_id, len(live.played), [played_json(ended)])
+            row.status, row.output, row.updated = "Terminated", json.dumps(reason), time.time()
+            self.store.save_instance(row)
+            if row.parent_id:
+                failed = event(
+                    EventType.SubOrchestrationInstanceFailed,
+                    now,
+                    TaskScheduledId=row.parent_seq,
+                    Reason=f"Sub-orchestration '{instance_id}' was terminated: {reason}",
+                    Details=None,
+                )
+                self._post(
+                    step, ORCH, row.parent_id, {"event": failed, "exec": row.progress.get("parent_exec")}
+                )
+        self._active.pop(instance_id, None)
+
+    def suspend(self, instance_id: str, reason: str | None) -> None:
+        self._set_suspended(instance_id, reason, suspended=True)
+
+    def resume(self, instance_id: str, reason: str | None) -> None:
+        self._set_suspended(instance_id, reason, suspended=False)
+
+    def _set_suspended(self, instance_id: str, reason: str | None, suspended: bool) -> None:
+        row = self._require(instance_id)
+        if row.status in TERMINAL:
+            raise EngineError(410, f"The instance '{instance_id}' is in the {row.status} state.")
+        live = self._live(instance_id)
+        assert live is not None
+        if (live.row.status == "Suspended") == suspended:
+            return
+        kind = EventType.ExecutionSuspended if suspended else EventType.ExecutionResumed
+        marker = event(kind, utcnow(), Reason=reason)
+        with self._step() as step:
+            live.row.status = "Suspended" if suspended else "Running"
+            live.row.updated = time.time()
+            self.store.save_instance(live.row)
+            self._post(step, ORCH, instance_id, {"event": marker, "exec": None})
+        if not suspended and (live.inbox or live.kick):
+            self._mark_ready(instance_id)
+
+    def rewind(self, instance_id: str, reason: str | None) -> None:
+        """Re-run a Failed instance: drop its failure events and re-dispatch the failed work."""
+        row = self._require(instance_id)
+        if row.status in ("Completed", "Terminated", "Canceled"):
+            raise EngineError(410, f"The instance '{instance_id}' is in the {row.status} state.")
+        if row.status != "Failed":
+            return
+        events = self.history_events(instance_id)
+        retries: dict[str, dict[str, Any]] = row.progress.setdefault("retries", {})
+        drop_ids: set[int] = set()
+        drop_timers: set[int] = set()
+        for group in retries.values():
+            if group.get("done") and group.get("timer_last") is not None:
+                drop_ids.add(group["current"])
+                drop_timers.add(group["timer_last"])
+                if group["timer_last"] == row.progress.get("next_seq", 0) - 1:
+                    row.progress["next_seq"] -= 1
+                group.update(done=False, timer=None, timer_last=None)
+        retry_seqs = {s for g in retries.values() for s in g["seqs"]}
+        kept: list[dict[str, Any]] = []
+        redo: list[dict[str, Any]] = []
+        scheduled = {e["EventId"]: e for e in events if e["EventType"] in replay_seq_types()}
+        for ev in events:
+            kind = ev["EventType"]
+            if kind in (EventType.ExecutionCompleted, EventType.ExecutionFailed):
+                continue
+            if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+                task_id = ev.get("TaskScheduledId")
+                if task_id in drop_ids or task_id not in retry_seqs:
+                    if task_id in scheduled:
+                        redo.append(scheduled[task_id])
+                    continue
+            if kind in (EventType.TimerCreated,) and ev.get("EventId") in drop_timers:
+                continue
+            if kind == EventType.TimerFired and ev.get("TimerId") in drop_timers:
+                continue
+            kept.append(ev)
+        live = Live(row, played=[played_json(e) for e in kept], kick=True)
+        rewind_children: list[str] = []
+        with self._step() as step:
+            self.store.delete_messages_of(instance_id, ORCH)
+            self.store.replace_history(instance_id, live.played or [])
+            row.status, row.output, row.updated = "Running", None, time.time()
+            self.store.save_instance(row)
+            for ev in redo:
+                if ev["EventType"] == EventType.TaskScheduled:
+                    payload = {
+                        "seq": ev["EventId"],
+                        "name": ev["Name"],
+                        "input": ev.get("Input"),
+                        "exec": row.execution_id,
+                    }
+                    self._post(step, ACTIVITY, instance_id, payload)
+                else:
+                    child = self.store.load_instance(ev["InstanceId"])
+                    if child is not None and child.status == "Failed":
+                        rewind_children.append(ev["InstanceId"])
+                    else:
+                        self._start_child(
+                            step, row, ev["Name"], ev["InstanceId"], ev.get("Input"), ev["EventId"]
+                        )
+            self._active[instance_id] = live
+            self._mark_ready(instance_id)
+        for child_id in rewind_children:
+            self.rewind(child_id, reason)
+        log.info("instance rewound", extra={"count": len(redo)})
+
+    def purge(self, instance_id: str) -> int:
+        if self.store.load_instance(instance_id) is None:
+            return 0
+        with self.store.transaction():
+            self.store.delete_instance(instance_id)
+        self._active.pop(instance_id, None)
+        return 1
+
+    def purge_where(self, where: str, params: tuple[Any, ...]) -> int:
+        rows = self.store.query_instances(where, params)
+        with self.store.transaction():
+            for row in rows:
+                self.store.delete_instance(row.instance_id)
+        for row in rows:
+            self._active.pop(row.instance_id, None)
+        return len(rows)
+
+    def _require(self, instance_id: str) -> InstanceRow:
+        live = self._active.get(instance_id)
+        row = live.row if live is not None else self.store.load_instance(instance_id)
+        if row is None:
+            raise EngineError(404, f"No instance with ID '{instance_id}' was found.")
+        return row
+
+    # entities --------------------------------------------------------------------------------------------
+
+    def signal_entity(self, name: str, key: str, operation: str, value: Any) -> None:
+        entity_id = f"@{name.lower()}@{key}"
+        request = {"op": operation, "id": uuid4().hex, "input": value, "parent": None, "isSignal": True}
+        with self._step() as step:
+            self._post(step, ENTITY, entity_id, request)
+
+    def read_entity(self, name: str, key: str) -> tuple[bool, str | None]:
+        found = self.store.load_entity(f"@{name.lower()}@{key}")
+        if found is None:
+            return False, None
+        return found[0], found[1]
+
+    def list_entities(self, name: str) -> list[tuple[str, bool, str | None, float]]:
+        return self.store.list_entities(f"@{name.lower()}@")
+
+    def _entity_batch(self, entity_id: str) -> None:
+        pending = self._entity_ops.pop(entity_id, [])
+        if not pending:
+            return
+        batch, rest = pending[: self.max_entity_batch], pending[self.max_entity_batch :]
+        if rest:
+            self._entity_ops[entity_id] = rest
+            self._entity_ready.append(entity_id)
+            self._entity_event.set()
+        _, name, key = entity_id.split("@", 2)
+        loaded = self.store.load_entity(entity_id)
+        exists, state = (loaded[0], loaded[1]) if loaded else (False, None)
+        info = self._function(name, "entityTrigger")
+        results: list[dict[str, Any]]
+        if info is None:
+            error = json.dumps(f"The entity function '{name}' doesn't exist.")
+            results = [{"isError": True, "result": error} for _ in batch]
+        else:
+            context = {
+                "self": {"name": name, "key": key},
+                "exists": exists,
+                "state": state,
+                "batch": [
+                    {
+                        "name": m.payload["op"],
+                        "input": None if m.payload.get("input") is None else json.dumps(m.payload["input"]),
+                        "isSignal": bool(m.payload.get("isSignal")),
+                    }
+                    for m in batch
+                ],
+            }
+            try:
+                out = json.loads(info.callable(json.dumps(context)))
+                results = out["results"]
+                exists, state = bool(out["entityExists"]), out.get("entityState")
+            except Exception as exc:
+                error = json.dumps(f"{type(exc).__name__}: {exc}")
+                results = [{"isError": True, "result": error} for _ in batch]
+        with self._step() as step:
+            self.store.delete_messages([m.id for m in batch])
+            self.store.save_entity(entity_id, exists, state, time.time())
+            for message, result in zip(batch, results, strict=False):
+                parent = message.payload.get("parent")
+                if message.payload.get("isSignal") or not parent:
+                    continue
+                response: dict[str, Any] = {"result": result.get("result")}
+                if result.get("isError"):
+                    response["exceptionType"] = "Exception"
+                raised = event(
+                    EventType.EventRaised, utcnow(), Name=message.payload["id"], Input=json.dumps(response)
+                )
+                self._post(
+                    step, ORCH, parent, {"event": raised, "exec": message.payload.get("parentExecution")}
+                )
+
+
+def replay_seq_types() -> tuple[int, ...]:
+    return (EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated)
+
+
+def _retry_group_of(retries: dict[str, dict[str, Any]], ev: dict[str, Any]) -> dict[str, Any] | None:
+    kind = ev.get("EventType")
+    for group in retries.values():
+        if group.get("done"):
+            continue
+        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            if group["timer"] is None and ev.get("TaskScheduledId") == group["current"]:
+                return group
+        elif (
+            kind == EventType.TimerFired
+            and group["timer"] is not None
+            and ev.get("TimerId") == group["timer"]
+        ):
+            return group
+    return None
+
+
+def _iso_from_timestamp(value: float) -> str:
+    return iso(datetime.fromtimestamp(value, UTC))
+
+
+def _validate_instance_id(instance_id: str) -> None:
+    if (
+        not instance_id
+        or len(instance_id) > 256
+        or instance_id.startswith("@")
+        or any(c in instance_id for c in "/\\#?")
+        or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in instance_id)
+    ):
+        raise EngineError(400, f"Invalid instance id '{instance_id}'.")
