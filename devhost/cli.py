@@ -1,0 +1,60 @@
+"""``python -m devhost start``: serve a Functions app like ``func start`` until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from devhost.host import HostStartError, LocalHost
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m devhost", description="Local Azure Functions host")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="serve the app in the script root")
+    start.add_argument("--script-root", type=Path, default=Path.cwd(), help="folder with function_app.py")
+    start.add_argument("--port", type=int, default=7071, help="HTTP port (0 = any free port)")
+    start.add_argument(
+        "--state", type=Path, default=None, help="state folder (default: <script root>/.devhost)"
+    )
+    start.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
+    start.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    return parser
+
+
+async def serve(args: argparse.Namespace) -> int:
+    script_root = args.script_root.resolve()
+    os.chdir(script_root)  # like the worker: relative paths in settings resolve against the script root
+    state = (args.state or script_root / ".devhost").resolve()
+    host = LocalHost(script_root, state, port=args.port, signalr_port=args.signalr_port, host=args.host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await host.start()
+    except (HostStartError, OSError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\nFunctions:\n")
+    for fn in host.function_list():
+        detail = fn.detail if fn.trigger == "httpTrigger" else f"{fn.trigger} {fn.detail}".strip()
+        print(f"        {fn.name}: {detail}\n")
+    if host.signalr is not None:
+        print(f"SignalR stand-in: {host.signalr.endpoint}")
+    print(f"Host started at {host.base_url}", flush=True)
+    await stop.wait()
+    print("Stopping the host...", flush=True)
+    await host.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(name)s %(levelname)s %(message)s")
+    return asyncio.run(serve(args))
