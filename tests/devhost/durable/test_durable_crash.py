@@ -1,0 +1,110 @@
+"""Crash safety: a subprocess host killed with SIGKILL mid-fan-out resumes on the same state folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from durable_harness import APPS
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@contextmanager
+def host_process(state: Path, runs_file: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m devhost start`` on a free port; yields the process and its durable API base URL."""
+    env = {
+        **os.environ,
+        "DURABLE_TEST_RUNS": str(runs_file),
+        "DURABLE_TEST_SLOW": "0.02",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "devhost", "start", "--script-root", str(APPS / "durable_basics")]
+    command += ["--port", "0", "--state", str(state)]
+    proc = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        base = ""
+        deadline = time.monotonic() + 30
+        while not base and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                raise AssertionError("host exited before it started")
+            if line.startswith("Host started at "):
+                base = line.removeprefix("Host started at ").strip()
+        assert base, "host did not report its address"
+        yield proc, f"{base}/runtime/webhooks/durabletask"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def wait_for(http: httpx.Client, instance_id: str, wanted: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = http.get(f"/instances/{instance_id}")
+        if response.status_code in (200, 202) and response.json()["runtimeStatus"] == wanted:
+            return response.json()
+        time.sleep(0.02)
+    raise AssertionError(f"{instance_id} did not reach {wanted}")
+
+
+def test_sigkill_mid_fan_out_then_restart_completes_without_rerunning_finished_work(tmp_path: Path) -> None:
+    state, runs_file = tmp_path / "state", tmp_path / "runs.txt"
+    runs_file.touch()
+    n = 300
+    with host_process(state, runs_file) as (proc, api), httpx.Client(base_url=api) as http:
+        assert (
+            http.post("/orchestrators/fan_out/fan", json={"n": n, "activity": "slow_double"}).status_code
+            == 202
+        )
+        assert http.post("/orchestrators/waiter/wait").status_code == 202
+        assert (
+            http.post("/orchestrators/monitor/mon", json={"polls": 3, "interval_ms": 800}).status_code == 202
+        )
+        wait_for(http, "wait", "Running")
+        assert http.post("/instances/wait/raiseEvent/go", json="before").status_code == 202
+        deadline = time.monotonic() + 30
+        while len(runs_file.read_text().splitlines()) < n // 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    # What had durably finished at the moment of the kill: scheduled but no longer pending.
+    with sqlite3.connect(state / "durable" / "durable.sqlite3") as db:
+        pending = {
+            json.loads(json.loads(payload)["input"])
+            for (payload,) in db.execute("SELECT payload FROM messages WHERE queue = 'activity'")
+        }
+        status = dict(db.execute("SELECT instance_id, status FROM instances").fetchall())
+    assert status["fan"] == "Running" and 0 < len(pending) < n, "the kill did not land mid-fan-out"
+    before_restart = Counter(runs_file.read_text().splitlines())
+
+    with host_process(state, runs_file) as (_proc, api), httpx.Client(base_url=api) as http:
+        assert http.post("/instances/wait/raiseEvent/go", json="after").status_code == 202
+        fan = wait_for(http, "fan", "Completed")
+        assert fan["output"] == sum(2 * i for i in range(n))
+        assert wait_for(http, "wait", "Completed")["output"] == ["before", "after"]  # no event lost
+        assert wait_for(http, "mon", "Completed", timeout=10)["output"] == 3  # timers resumed
+
+    runs = Counter(runs_file.read_text().splitlines())
+    finished = set(range(n)) - pending
+    assert all(runs[f"slow_double:{i}"] == 1 for i in finished), "a finished activity ran again"
+    assert all(runs[f"slow_double:{i}"] >= 1 for i in pending)
+    rerun_in_flight = [i for i in pending if before_restart[f"slow_double:{i}"]]
+    assert all(runs[f"slow_double:{i}"] == 2 for i in rerun_in_flight)  # at-least-once for in-flight work
