@@ -1,0 +1,1 @@
+"""The practice domain: practice data, its file format, scheduling and the one booking implementation."""
