@@ -93,6 +93,12 @@ class Settings(BaseModel):
     elevenlabs_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", description="ElevenLabs voice id.")
     elevenlabs_model: str = Field("eleven_flash_v2_5", description="ElevenLabs model id.")
     tts_timeout_seconds: float = Field(3.0, gt=0, description="Per-provider time to first TTS audio.")
+    tts_breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failures that open a TTS provider's circuit breaker."
+    )
+    tts_breaker_cooldown_seconds: float = Field(
+        30.0, ge=0, description="Seconds an open TTS circuit breaker waits before one trial call."
+    )
 
     # --- call behaviour -------------------------------------------------------------------
     turn_mode: Literal["streaming", "staged"] = Field("streaming", description="How a call turn runs.")

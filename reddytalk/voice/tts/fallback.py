@@ -106,6 +106,14 @@ class FallbackTextToSpeech:
             self._providers[link.name] = provider
         return provider
 
+    async def aclose(self) -> None:
+        """Close the providers built so far (HTTP pools); the chain can be used again afterwards."""
+        providers, self._providers = list(self._providers.values()), {}
+        for provider in providers:
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     async def synthesize(
         self, text: str, *, fmt: AudioFormat = PCM16_16K, voice: str | None = None
     ) -> AsyncIterator[bytes]:
