@@ -199,3 +199,21 @@ async def test_abandoned_synthesis_stops_cleanly(azure_speech_standin: AzureSpee
     assert first
     # the next sentence on a fresh session works
     assert await collect(tts.synthesize("Sorry, go ahead."))
+
+
+async def test_adapters_implement_the_voice_interfaces(azure_speech_standin: AzureSpeechStandIn) -> None:
+    from reddytalk.voice.stt.base import SpeechToText, SttStream
+    from reddytalk.voice.tts.base import TextToSpeech
+
+    stt = AzureSpeechToText(endpoint(azure_speech_standin))
+    assert isinstance(stt, SpeechToText)
+    assert isinstance(stt.open_stream(), SttStream)
+    assert isinstance(AzureTextToSpeech(endpoint(azure_speech_standin)), TextToSpeech)
+
+
+async def test_abandoned_recognition_ends_cleanly(azure_speech_standin: AzureSpeechStandIn) -> None:
+    stream = AzureSpeechToText(endpoint(azure_speech_standin)).open_stream()
+    await stream.feed(tone(0.5))
+    await stream.aclose()  # the caller hung up mid-utterance
+    with pytest.raises(BadAudio):
+        await stream.feed(tone(0.1))

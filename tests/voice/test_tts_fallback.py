@@ -239,3 +239,15 @@ async def test_blank_text_makes_no_request(
 ) -> None:
     assert await speak(chain(elevenlabs), "   ") == b""
     assert elevenlabs_standin.synth_requests == 0
+
+
+async def test_stalled_azure_synthesis_is_stopped_and_the_next_provider_speaks(
+    azure: AzureTextToSpeech, azure_speech_standin: AzureSpeechStandIn
+) -> None:
+    azure_speech_standin.first_audio_delay_s = 5.0
+    tts = chain(azure, LocalTextToSpeech(), timeout_s=0.4)
+    started = time.perf_counter()
+    heard = [item async for item in tts.synthesize_sourced("Please hold.", fmt=PCM16_16K)]
+    assert {name for name, _ in heard} == {"local"}
+    assert time.perf_counter() - started < 3.0
+    assert tts.breakers["azure"].state == "closed"  # one failure, below the threshold
