@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 import azure.functions as func
 import httpx
-import jwt
 
 from devhost.queue_backends import QueueFactory
 from devhost.signalr.connection_string import SignalRConnectionString
+from devhost.signalr.tokens import sign
 
 SUPPORTED_OUTPUTS = ("queue", "signalR", "http")
 SIGNALR_API_VERSION = "2022-06-01"
@@ -87,10 +87,9 @@ class OutputDispatcher:
     ) -> None:
         url = f"{conn.server_endpoint}/api/hubs/{hub}{tail}"
         now = int(time.time())
-        token = jwt.encode(
+        token = sign(
             {"aud": f"{url}?api-version={SIGNALR_API_VERSION}", "iat": now, "nbf": now, "exp": now + 300},
             conn.access_key,
-            algorithm="HS256",
         )
         response = await self._http.request(
             method,

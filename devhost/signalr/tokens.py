@@ -8,11 +8,13 @@ and the docs disagree on whether the port and the query string belong in it; loo
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+from jwt.warnings import InsecureKeyLengthWarning
 
 from devhost.signalr.connection_string import LOOPBACK_HOSTS
 
@@ -35,7 +37,14 @@ def issue(audience: str, access_key: str, *, user_id: str | None = None, lifetim
     claims: dict[str, Any] = {"aud": audience, "iat": now, "nbf": now, "exp": now + lifetime}
     if user_id is not None:
         claims["nameid"] = user_id
-    return jwt.encode(claims, access_key, algorithm="HS256")
+    return sign(claims, access_key)
+
+
+def sign(claims: Mapping[str, Any], access_key: str) -> str:
+    """HS256 over the key's UTF-8 bytes; short keys are the service's business, not a warning here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(dict(claims), access_key, algorithm="HS256")
 
 
 def bearer_token(headers: Mapping[str, str], query: Mapping[str, str] | None = None) -> str:
@@ -52,13 +61,15 @@ def bearer_token(headers: Mapping[str, str], query: Mapping[str, str] | None = N
 def verify(token: str, access_key: str, *, host: str, path: str) -> dict[str, Any]:
     """Check signature, expiry and audience (host + path); return the claims."""
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            access_key,
-            algorithms=["HS256"],
-            options={"verify_aud": False, "require": ["exp", "aud"]},
-            leeway=CLOCK_SKEW_SECONDS,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                access_key,
+                algorithms=["HS256"],
+                options={"verify_aud": False, "require": ["exp", "aud"]},
+                leeway=CLOCK_SKEW_SECONDS,
+            )
     except jwt.PyJWTError as exc:
         raise TokenRejected(type(exc).__name__) from None
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
