@@ -72,9 +72,9 @@ class LocalSpeechToText:
     ) -> Transcript:
         """Transcribe 16 kHz int16 samples (already validated)."""
         duration = samples.size / ENGINE_RATE
+        prompt = _prompt(hints)
         if samples.size == 0 or int(np.abs(samples.astype(np.int32)).max()) < SILENCE_PEAK:
             return Transcript("", is_final, 0.0, duration, None)
-        prompt = _prompt(hints)
         text, confidence = await asyncio.to_thread(self._run, to_float32(samples), prompt)
         return Transcript(text, is_final, 0.0, duration, confidence)
 
