@@ -42,9 +42,12 @@ from devhost.functions import FunctionIndex, FunctionInfo
 log = logging.getLogger("devhost.durable")
 
 TERMINAL = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
-#: While other activities of the same instance are still running, completions wait at most this long
-#: so that a fan-in is delivered in a few large episodes instead of many small ones.
+#: While other activities of the same instance are still running and completions keep flowing in, the
+#: next episode waits for more of them: at most ``max(BATCH_WINDOW_SECONDS, 4 x last episode time)``
+#: (about what the extra replays it saves would cost) and no longer than ``IDLE_GAP_SECONDS`` after the last
+#: arrival. A fan-in is then delivered in one or two large episodes instead of many small ones.
 BATCH_WINDOW_SECONDS = 0.03
+IDLE_GAP_SECONDS = 0.003
 HTTP_NOT_SUPPORTED = "Durable HTTP (call_http) is not supported by the local host"
 
 
@@ -65,6 +68,8 @@ class Live:
     inbox: list[MessageRow] = field(default_factory=list)
     outstanding: int = 0
     first_pending: float = 0.0
+    last_arrival: float = 0.0
+    episode_seconds: float = 0.0
     kick: bool = False
     deferred: bool = False
 
@@ -200,8 +205,10 @@ class DurableEngine:
             with self.store.transaction():
                 self.store.delete_messages([message.id])
             return
+        now = time.monotonic()
         if not live.inbox:
-            live.first_pending = time.monotonic()
+            live.first_pending = now
+        live.last_arrival = now
         live.inbox.append(message)
         self._mark_ready(message.target)
 
@@ -244,16 +251,19 @@ class DurableEngine:
                 if live is None or live.row.status == "Suspended" or not (live.inbox or live.kick):
                     continue
                 if live.outstanding and not live.kick:
-                    age = time.monotonic() - live.first_pending
-                    if age < BATCH_WINDOW_SECONDS:
+                    now = time.monotonic()
+                    until = live.first_pending + max(BATCH_WINDOW_SECONDS, 4 * live.episode_seconds)
+                    if self._activity_queue.empty():  # only running work left: stop once arrivals pause
+                        until = min(until, live.last_arrival + IDLE_GAP_SECONDS)
+                    if now < until:
                         if not live.deferred:
                             live.deferred = True
-                            asyncio.get_running_loop().call_later(
-                                BATCH_WINDOW_SECONDS - age, self._undefer, instance_id
-                            )
+                            asyncio.get_running_loop().call_later(until - now, self._undefer, instance_id)
                         continue
+                started = time.perf_counter()
                 try:
                     self._episode(live)
+                    live.episode_seconds = time.perf_counter() - started
                 except Exception:
                     log.exception("orchestrator episode failed in the host", extra={"count": 1})
                 await asyncio.sleep(0)
@@ -262,7 +272,6 @@ class DurableEngine:
         live = self._active.get(instance_id)
         if live is not None:
             live.deferred = False
-            live.first_pending = 0.0
             self._mark_ready(instance_id)
 
     async def _activity_worker(self) -> None:
