@@ -147,6 +147,7 @@ class LocalHost:
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None
+            await _close_durable_client_session()
         if self.signalr is not None:
             await self.signalr.stop()
             self.signalr = None
@@ -266,6 +267,14 @@ class LocalHost:
         return QueueListener(
             function, self._queues.open(connection, name), poison, self.config.queues, self._invoker
         )
+
+
+async def _close_durable_client_session() -> None:
+    """The durable SDK keeps one aiohttp session per process, bound to the loop that made it; a
+    later host on another loop (tests, ``run_in_thread``) needs a fresh one."""
+    from azure.durable_functions.models.utils import http_utils
+
+    await http_utils._close_session()
 
 
 class HostThread:

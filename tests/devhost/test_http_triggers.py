@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -180,3 +181,22 @@ def test_cli_lists_functions_and_stops_on_sigint(tmp_path: Path) -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+async def test_durable_client_binding_starts_an_orchestration_through_http(tmp_path: Path) -> None:
+    app = APPS / "durable_basics"
+    async with LocalHost(app, tmp_path / "state", port=0) as host, httpx.AsyncClient(timeout=10) as client:
+        r = await client.post(f"{host.base_url}/api/start/chain", json=["Tokyo", "Lima"])
+        assert r.status_code == 202
+        urls = r.json()
+        assert r.headers["location"] == urls["statusQueryGetUri"]
+        assert urls["statusQueryGetUri"].startswith(
+            f"{host.base_url}/runtime/webhooks/durabletask/instances/"
+        )
+        for _ in range(200):
+            status = (await client.get(urls["statusQueryGetUri"])).json()
+            if status["runtimeStatus"] in ("Completed", "Failed"):
+                break
+            await asyncio.sleep(0.05)
+        assert status["runtimeStatus"] == "Completed"
+        assert status["output"] == ["Hello Tokyo!", "Hello Lima!"]
