@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from datetime import timedelta
@@ -51,6 +52,19 @@ def flaky(key: str) -> str:
     if runs < int(key.split("-")[0]):
         raise ValueError(f"attempt {runs} failed")
     return f"ok after {runs}"
+
+
+#: Concurrency probe state (read in-process by the tests): currently running and the peak seen.
+PROBE = {"running": 0, "peak": 0}
+
+
+@app.activity_trigger(input_name="n")
+async def probe(n: int) -> int:
+    PROBE["running"] += 1
+    PROBE["peak"] = max(PROBE["peak"], PROBE["running"])
+    await asyncio.sleep(0.02)
+    PROBE["running"] -= 1
+    return n
 
 
 @app.activity_trigger(input_name="payload")
