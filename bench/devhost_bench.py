@@ -193,6 +193,7 @@ def run_peer() -> dict[str, Any]:
 
 def run(peer: bool = True, results: Path = RESULTS) -> dict[str, Any]:
     """Run the benchmark (and the peer), write ``bench/results/devhost.json``, return the results."""
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="devhost-bench-") as tmp:
         ours = asyncio.run(_measure(Path(tmp)))
     report: dict[str, Any] = {
@@ -200,6 +201,7 @@ def run(peer: bool = True, results: Path = RESULTS) -> dict[str, Any]:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {
             "cpus": os.cpu_count(),
+            "load_average_1m_at_start": round(load_before, 2),
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
