@@ -50,7 +50,11 @@ class WavAudio:
 
 
 def _chunks(data: bytes) -> dict[bytes, tuple[int, int]]:
-    """Chunk id → (offset, size) of the chunks after the RIFF header; the first of each id wins."""
+    """Chunk id → (offset, size) of the chunks after the RIFF header; the first of each id wins.
+
+    Bytes after the last whole chunk are ignored, unless a chunk we need is missing: then the file
+    was cut inside a chunk header and is reported as truncated.
+    """
     found: dict[bytes, tuple[int, int]] = {}
     pos = 12
     while pos + 8 <= len(data):
@@ -66,6 +70,8 @@ def _chunks(data: bytes) -> dict[bytes, tuple[int, int]]:
             raise AudioFormatError(f"WAV is truncated inside the {cid!r} chunk")
         found.setdefault(cid, (body, size))
         pos = body + size + (size & 1)
+    if pos < len(data) and not (b"fmt " in found and b"data" in found):
+        raise AudioFormatError("WAV is truncated inside a chunk header")
     return found
 
 
