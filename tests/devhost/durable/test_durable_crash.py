@@ -108,3 +108,23 @@ def test_sigkill_mid_fan_out_then_restart_completes_without_rerunning_finished_w
     assert all(runs[f"slow_double:{i}"] >= 1 for i in pending)
     rerun_in_flight = [i for i in pending if before_restart[f"slow_double:{i}"]]
     assert all(runs[f"slow_double:{i}"] == 2 for i in rerun_in_flight)  # at-least-once for in-flight work
+
+
+def test_http_starter_with_durable_client_binding_through_the_local_host(tmp_path: Path) -> None:
+    runs_file = tmp_path / "runs.txt"
+    runs_file.touch()
+    with host_process(tmp_path / "state", runs_file) as (_proc, api), httpx.Client() as http:
+        base = api.removesuffix("/runtime/webhooks/durabletask")
+        started = http.post(f"{base}/api/start/chain", json=["Oslo", "Lima"])
+        assert started.status_code == 202
+        links = started.json()
+        assert links["statusQueryGetUri"].startswith(f"{base}/runtime/webhooks/durabletask/instances/")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = http.get(links["statusQueryGetUri"])
+            if status.status_code == 200:
+                break
+            assert status.status_code == 202
+            time.sleep(0.02)
+        assert status.json()["runtimeStatus"] == "Completed"
+        assert status.json()["output"] == ["Hello Oslo!", "Hello Lima!"]

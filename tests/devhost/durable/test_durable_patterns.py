@@ -163,3 +163,13 @@ async def test_call_http_is_reported_as_not_supported(host: Harness) -> None:
     status = await host.wait(instance_id)
     assert status.runtime_status == df.OrchestrationRuntimeStatus.Failed
     assert "not supported" in status.output
+
+
+async def test_sub_orchestration_retry_starts_a_new_child_per_attempt(host: Harness, runs_file: Path) -> None:
+    instance_id = await host.client.start_new("retrying_sub", None, "2-s")
+    status = await host.wait(instance_id)
+    assert status.runtime_status == df.OrchestrationRuntimeStatus.Completed
+    assert status.output == "ok after 2"
+    children = await host.client.get_status_all()
+    flaky = [s for s in children if s.name == "flaky_orch"]
+    assert sorted(s.runtime_status.value for s in flaky) == ["Completed", "Failed"]
