@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -133,3 +134,21 @@ async def test_unsupported_format_is_permanent_without_a_request(
 def test_missing_key_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         ElevenLabsTextToSpeech.from_settings(Settings.from_env({}))
+
+
+def test_one_provider_serves_several_event_loops(elevenlabs_standin: ElevenLabsStandIn) -> None:
+    """The provider is process-wide (``get_services``); each event loop gets its own HTTP pool."""
+    provider = ElevenLabsTextToSpeech(
+        api_key=API_KEY, voice_id="v", model_id="m", base_url=elevenlabs_standin.base_url
+    )
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        a = first.run_until_complete(collect(provider.synthesize("Hello there.")))
+        b = second.run_until_complete(collect(provider.synthesize("Hello there.")))
+        again = first.run_until_complete(collect(provider.synthesize("Hello there.")))
+        assert b"".join(a) == b"".join(b) == b"".join(again) == audio_for("Hello there.", "pcm_16000")
+    finally:
+        first.run_until_complete(provider.aclose())
+        second.run_until_complete(provider.aclose())
+        first.close()
+        second.close()

@@ -9,6 +9,8 @@ into messages (a 422 body can echo the text, which may hold patient names); only
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -75,8 +77,10 @@ class ElevenLabsTextToSpeech:
         self._api_key = api_key
         self._base_url = base_url
         self._timeout_s = timeout_s
-        self._client: AsyncElevenLabs | None = None
-        self._http: httpx.AsyncClient | None = None
+        # one SDK client (and HTTP pool) per event loop: an httpx pool must not cross loops
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[AsyncElevenLabs, httpx.AsyncClient]
+        ] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElevenLabsTextToSpeech:
@@ -88,15 +92,18 @@ class ElevenLabsTextToSpeech:
         )
 
     def _sdk(self) -> AsyncElevenLabs:
-        if self._client is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout_s)
-            self._client = AsyncElevenLabs(
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(loop)
+        if entry is None:
+            http = httpx.AsyncClient(timeout=self._timeout_s)
+            client = AsyncElevenLabs(
                 api_key=self._api_key,
                 base_url=self._base_url or None,
                 timeout=self._timeout_s,
-                httpx_client=self._http,
+                httpx_client=http,
             )
-        return self._client
+            entry = self._clients[loop] = (client, http)
+        return entry[0]
 
     async def synthesize(
         self, text: str, *, fmt: AudioFormat = PCM16_16K, voice: str | None = None
@@ -128,7 +135,7 @@ class ElevenLabsTextToSpeech:
             await stream.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pool."""
-        if self._http is not None:
-            await self._http.aclose()
-        self._client, self._http = None, None
+        """Close this event loop's HTTP connection pool."""
+        entry = self._clients.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry[1].aclose()
