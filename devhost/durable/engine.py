@@ -149,6 +149,9 @@ class DurableEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._completions and self._store is not None:  # finished work is not re-run after a clean stop
+            batch, self._completions = self._completions, []
+            self._commit_completions(batch)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -264,9 +267,33 @@ class DurableEngine:
                 try:
                     self._episode(live)
                     live.episode_seconds = time.perf_counter() - started
-                except Exception:
+                except Exception as exc:
                     log.exception("orchestrator episode failed in the host", extra={"count": 1})
+                    self._fail_for_host_error(live, exc)
                 await asyncio.sleep(0)
+
+    def _fail_for_host_error(self, live: Live, exc: Exception) -> None:
+        """A bug or bad state in the host (not user code) fails the instance instead of wedging it."""
+        row = live.row
+        output = f"Orchestrator function '{row.name}' failed: host error: {type(exc).__name__}: {exc}"
+        try:
+            with self._step() as step:
+                self.store.delete_messages_of(row.instance_id, ORCH)
+                row.status, row.output, row.updated = "Failed", json.dumps(output), time.time()
+                self.store.save_instance(row)
+                if row.parent_id:
+                    failed = event(
+                        EventType.SubOrchestrationInstanceFailed,
+                        utcnow(),
+                        TaskScheduledId=row.parent_seq,
+                        Reason=output,
+                        Details=None,
+                    )
+                    self._post(
+                        step, ORCH, row.parent_id, {"event": failed, "exec": row.progress.get("parent_exec")}
+                    )
+        finally:
+            self._active.pop(row.instance_id, None)
 
     def _undefer(self, instance_id: str) -> None:
         live = self._active.get(instance_id)
@@ -290,24 +317,25 @@ class DurableEngine:
             await self._completion_event.wait()
             self._completion_event.clear()
             batch, self._completions = self._completions, []
-            if not batch:
-                continue
-            with self._step() as step:
-                self.store.delete_messages([m.id for m, _ in batch])
-                for message, completion in batch:
-                    live = self._active.get(message.target)
-                    if live is None or live.row.execution_id != message.payload["exec"]:
-                        continue
-                    self._post(
-                        step, ORCH, message.target, {"event": completion, "exec": message.payload["exec"]}
-                    )
-            for message, _ in batch:
+            if batch:
+                self._commit_completions(batch)
+
+    def _commit_completions(self, batch: list[tuple[MessageRow, dict[str, Any]]]) -> None:
+        """One transaction: delete the finished work items, post their results to the inboxes."""
+        with self._step() as step:
+            self.store.delete_messages([m.id for m, _ in batch])
+            for message, completion in batch:
                 live = self._active.get(message.target)
-                if live is not None and live.row.execution_id == message.payload["exec"]:
-                    live.outstanding = max(0, live.outstanding - 1)
-                    if live.outstanding == 0 and live.inbox:
-                        live.first_pending = 0.0
-                        self._mark_ready(message.target)
+                if live is None or live.row.execution_id != message.payload["exec"]:
+                    continue
+                self._post(step, ORCH, message.target, {"event": completion, "exec": message.payload["exec"]})
+        for message, _ in batch:
+            live = self._active.get(message.target)
+            if live is not None and live.row.execution_id == message.payload["exec"]:
+                live.outstanding = max(0, live.outstanding - 1)
+                if live.outstanding == 0 and live.inbox:
+                    live.first_pending = 0.0
+                    self._mark_ready(message.target)
 
     async def _timer_loop(self) -> None:
         while True:
@@ -341,6 +369,10 @@ class DurableEngine:
 
         payload = message.payload
         seq, name = payload["seq"], payload["name"]
+        live = self._active.get(message.target)
+        if live is None or live.row.execution_id != payload["exec"]:
+            # terminated, purged or continued-as-new meanwhile: the result would be dropped anyway
+            return event(EventType.TaskFailed, utcnow(), TaskScheduledId=seq, Reason="dropped", Details=None)
         info = self._function(name, "activityTrigger")
         try:
             if info is None:
