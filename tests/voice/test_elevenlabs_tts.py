@@ -152,3 +152,17 @@ def test_one_provider_serves_several_event_loops(elevenlabs_standin: ElevenLabsS
         second.run_until_complete(provider.aclose())
         first.close()
         second.close()
+
+
+async def test_read_timeout_is_transient(elevenlabs_standin: ElevenLabsStandIn) -> None:
+    elevenlabs_standin.first_audio_delay_s = 3.0
+    provider = ElevenLabsTextToSpeech(
+        api_key=API_KEY, voice_id="v", model_id="m", base_url=elevenlabs_standin.base_url, timeout_s=0.3
+    )
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await collect(provider.synthesize("Hello."))
+    finally:
+        await provider.aclose()
+    assert caught.value.transient is True
+    assert "timed out" in caught.value.message
