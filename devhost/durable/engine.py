@@ -415,9 +415,15 @@ class DurableEngine:
 
     # orchestrator episodes -------------------------------------------------------------------------------
 
-    def _episode(self, live: Live) -> None:
-        """Deliver the inbox to the orchestrator once, apply its actions, persist it all in one step."""
+    def _episode(self, live: Live, one_external: bool = False) -> None:
+        """Deliver the inbox to the orchestrator once, apply its actions, persist it all in one step.
+
+        External events are delivered together, except when the orchestrator continues as new: then the
+        episode is redone with only the first one, so later events carry over to the next execution as in
+        DTFx (the episode has no effects before its commit, and replay is deterministic).
+        """
         row = live.row
+        saved = (list(live.inbox), live.first_pending, live.kick, json.dumps(row.progress))
         progress = row.progress
         if live.played is None:
             live.played = self.store.load_history(row.instance_id)
@@ -425,7 +431,7 @@ class DurableEngine:
         consumed: list[int] = []
         early: list[MessageRow] = []
         normal: list[MessageRow] = []
-        external: MessageRow | None = None
+        externals: list[MessageRow] = []
         remaining: list[MessageRow] = []
         retries: dict[str, dict[str, Any]] = progress.setdefault("retries", {})
         for message in live.inbox:
@@ -435,10 +441,10 @@ class DurableEngine:
                 continue
             ev = message.payload["event"]
             if message.payload.get("kind") == "external":
-                if external is None:
-                    external = message
-                else:
+                if one_external and externals:
                     remaining.append(message)
+                else:
+                    externals.append(message)
                 continue
             if _retry_group_of(retries, ev) is not None:
                 early.append(message)
@@ -447,7 +453,7 @@ class DurableEngine:
         live.inbox = remaining
         live.first_pending = time.monotonic() if remaining else 0.0
         live.kick = False
-        taken = early + normal + ([external] if external else [])
+        taken = early + normal + externals
         consumed += [m.id for m in taken]
 
         current: list[dict[str, Any]] = [event(EventType.OrchestratorStarted, now)]
@@ -459,9 +465,7 @@ class DurableEngine:
         for message in early:
             current.append(message.payload["event"])
             self._advance_retry(row, retries, message.payload["event"], now, produced, posts, children)
-        current += [m.payload["event"] for m in normal]
-        if external is not None:
-            current.append(external.payload["event"])
+        current += [m.payload["event"] for m in normal + externals]
 
         info = self._function(row.name, "orchestrationTrigger")
         if info is None:
@@ -475,6 +479,15 @@ class DurableEngine:
         flat = replay.flatten(state.get("actions"))
         before_walk = (json.dumps(progress), len(produced), len(posts), len(children))
         new_actions = flat[int(progress.get("actions_done", 0)) :]
+        if (
+            len(externals) > 1
+            and state.get("isDone")
+            and any(a.get("actionType") == replay.CONTINUE_AS_NEW for a in new_actions)
+        ):
+            live.inbox, live.first_pending, live.kick = saved[0], saved[1], saved[2]
+            row.progress = json.loads(saved[3])
+            self._episode(live, one_external=True)
+            return
         progress["actions_done"] = len(flat)
         continue_input: Any = None
         continue_as_new = False

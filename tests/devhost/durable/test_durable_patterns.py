@@ -173,3 +173,15 @@ async def test_sub_orchestration_retry_starts_a_new_child_per_attempt(host: Harn
     children = await host.client.get_status_all()
     flaky = [s for s in children if s.name == "flaky_orch"]
     assert sorted(s.runtime_status.value for s in flaky) == ["Completed", "Failed"]
+
+
+async def test_events_delivered_together_carry_over_continue_as_new(host: Harness) -> None:
+    instance_id = await host.client.start_new("event_loop", None, 0)
+    await host.wait(instance_id, statuses={"Running"})
+    await host.client.suspend(instance_id, "hold events so they arrive in one batch")
+    await host.wait(instance_id, statuses={"Suspended"})
+    for value in (1, 2, 4, "stop"):
+        await host.client.raise_event(instance_id, "add", value)
+    await host.client.resume(instance_id, "release")
+    status = await host.wait(instance_id, timeout=10)
+    assert status.output == 7
