@@ -96,6 +96,8 @@ class DurableEngine:
         self.hub_name = str(options.get("hubName") or "TestHubName")
         self.max_activities = int(options.get("maxConcurrentActivityFunctions") or 10 * _cpu_count())
         self.max_entity_batch = int(options.get("maxEntityOperationBatchSize") or 5000)
+        self.function_timeout_text = str(host_json.get("functionTimeout") or "00:30:00")
+        self.function_timeout = timespan_seconds(self.function_timeout_text)
         self.base_url = base_url.rstrip("/")
         self._store: DurableStore | None = None
         self._active: dict[str, Live] = {}
@@ -385,13 +387,12 @@ class DurableEngine:
             )
             kwargs = {str(info.trigger["name"]): value}
             fn = info.callable
-            if inspect.iscoroutinefunction(fn):
-                result = await fn(**kwargs)
-            else:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._pool, functools.partial(fn, **kwargs))
-                if inspect.isawaitable(result):
-                    result = await result
+            try:
+                result = await asyncio.wait_for(self._call_activity(fn, kwargs), self.function_timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"Timeout value of {self.function_timeout_text} was exceeded by function: Functions.{name}"
+                ) from None
             encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
         except Exception as exc:
             return event(
@@ -403,6 +404,15 @@ class DurableEngine:
             )
         result_text = None if encoded in (None, "null") else encoded
         return event(EventType.TaskCompleted, utcnow(), TaskScheduledId=seq, Result=result_text)
+
+    async def _call_activity(self, fn: Any, kwargs: dict[str, Any]) -> Any:
+        if inspect.iscoroutinefunction(fn):
+            return await fn(**kwargs)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._pool, functools.partial(fn, **kwargs))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
     def _function(self, name: str, trigger_type: str) -> FunctionInfo | None:
         info = self.index.get(name)
@@ -1093,6 +1103,20 @@ def _retry_group_of(retries: dict[str, dict[str, Any]], ev: dict[str, Any]) -> d
         ):
             return group
     return None
+
+
+def timespan_seconds(text: str) -> float:
+    """A .NET TimeSpan (``[d.]hh:mm:ss[.fff]``, as in host.json ``functionTimeout``) in seconds."""
+    days = 0
+    value = text.strip()
+    head, _, rest = value.partition(":")
+    if "." in head:
+        day_text, _, head = head.partition(".")
+        days = int(day_text)
+    hours = int(head)
+    minutes_text, _, seconds_text = rest.partition(":")
+    seconds = float(seconds_text or 0)
+    return days * 86400 + hours * 3600 + int(minutes_text or 0) * 60 + seconds
 
 
 def _iso_from_timestamp(value: float) -> str:

@@ -40,3 +40,14 @@ async def test_activity_concurrency_follows_host_json(tmp_path: Path, runs_file:
         instance_id = await host.client.start_new("fan_out", None, {"n": 20, "activity": "probe"})
         status = await host.wait(instance_id)
         assert status.output == sum(range(20)) and probe["peak"] == 3
+
+
+async def test_activities_are_held_to_the_function_timeout(tmp_path: Path, runs_file: Path) -> None:
+    async with running_engine(tmp_path / "state", host_json={"functionTimeout": "00:00:00.2"}) as host:
+        quick = await host.client.start_new("napping", None, 0.01)
+        slow = await host.client.start_new("napping", None, 5)
+        assert (await host.wait(quick)).output == 0.01
+        output = (await host.wait(slow, timeout=3)).output
+        assert output.startswith(
+            "failed: Activity function 'nap' failed: TimeoutError: Timeout value of 00:00:00.2"
+        )

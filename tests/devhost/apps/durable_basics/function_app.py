@@ -67,6 +67,20 @@ async def probe(n: int) -> int:
     return n
 
 
+@app.activity_trigger(input_name="seconds")
+async def nap(seconds: float) -> float:
+    await asyncio.sleep(seconds)
+    return seconds
+
+
+@app.orchestration_trigger(context_name="context")
+def napping(context: df.DurableOrchestrationContext):
+    try:
+        return (yield context.call_activity("nap", context.get_input()))
+    except Exception as exc:
+        return f"failed: {exc}"
+
+
 @app.activity_trigger(input_name="payload")
 def boom(payload: str) -> str:
     raise RuntimeError(f"boom: {payload}")
