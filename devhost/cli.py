@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from devhost.config import CorsOptions
 from devhost.host import HostStartError, LocalHost
 
 
@@ -24,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
     start.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    start.add_argument("--cors", default=None, help="allowed origins, comma-separated ('*' = any)")
+    start.add_argument("--cors-credentials", action="store_true", help="allow credentials in CORS requests")
     return parser
 
 
@@ -31,7 +34,10 @@ async def serve(args: argparse.Namespace) -> int:
     script_root = args.script_root.resolve()
     os.chdir(script_root)  # like the worker: relative paths in settings resolve against the script root
     state = (args.state or script_root / ".devhost").resolve()
-    host = LocalHost(script_root, state, port=args.port, signalr_port=args.signalr_port, host=args.host)
+    cors = CorsOptions.parse(args.cors, args.cors_credentials) if args.cors else None
+    host = LocalHost(
+        script_root, state, port=args.port, signalr_port=args.signalr_port, host=args.host, cors=cors
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

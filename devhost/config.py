@@ -93,8 +93,7 @@ def load_host_json(script_root: Path) -> HostConfig:
     )
 
 
-def read_local_settings(script_root: Path) -> dict[str, str]:
-    """``Values`` of ``local.settings.json`` (absent file = none), as ``func start`` reads them."""
+def _local_settings(script_root: Path) -> dict[str, Any]:
     path = script_root / "local.settings.json"
     if not path.is_file():
         return {}
@@ -102,8 +101,31 @@ def read_local_settings(script_root: Path) -> dict[str, str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise HostConfigError(f"{path} is not valid JSON: {exc}") from None
-    values = data.get("Values") or {} if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_local_settings(script_root: Path) -> dict[str, str]:
+    """``Values`` of ``local.settings.json`` (absent file = none), as ``func start`` reads them."""
+    values = _local_settings(script_root).get("Values") or {}
     return {str(k): "" if v is None else str(v) for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class CorsOptions:
+    """``Host.CORS`` / ``Host.CORSCredentials`` of ``local.settings.json`` (or ``--cors``)."""
+
+    origins: tuple[str, ...] = ()
+    credentials: bool = False
+
+    @classmethod
+    def parse(cls, origins: str | None, credentials: bool = False) -> CorsOptions:
+        found = tuple(o.strip() for o in (origins or "").split(",") if o.strip())
+        return cls(found, credentials)
+
+
+def read_local_cors(script_root: Path) -> CorsOptions:
+    host = _local_settings(script_root).get("Host") or {}
+    return CorsOptions.parse(host.get("CORS"), bool(host.get("CORSCredentials", False)))
 
 
 class Environment:

@@ -19,12 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devhost.asgi_server import AsgiServer, bind_socket
-from devhost.config import Environment, HostConfig, load_host_json, read_local_settings
+from devhost.config import (
+    CorsOptions,
+    Environment,
+    HostConfig,
+    load_host_json,
+    read_local_cors,
+    read_local_settings,
+)
 from devhost.functions import FunctionIndex, FunctionInfo, load_app
 from devhost.http_trigger import HttpTriggers
 from devhost.invoke import Invoker, check_bindings
@@ -61,6 +70,7 @@ class LocalHost:
         signalr_port: int | None = None,
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
+        cors: CorsOptions | None = None,
     ) -> None:
         self.script_root = Path(script_root).resolve()
         self.state_dir = Path(state_dir).resolve()
@@ -68,6 +78,7 @@ class LocalHost:
         self.signalr_port = signalr_port
         self.explicit_env = dict(env or {})
         self.bind_host = host
+        self.cors = cors
         self.config: HostConfig | None = None
         self.index: FunctionIndex | None = None
         self.signalr: SignalRService | None = None
@@ -106,6 +117,8 @@ class LocalHost:
         self._env.apply()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.config = load_host_json(self.script_root)
+        if self.cors is None:
+            self.cors = read_local_cors(self.script_root)
         self.index = load_app(self.script_root)
         sock = self._sock = bind_socket(self.bind_host, self.requested_port)
         base_url = f"http://{self.bind_host}:{sock.getsockname()[1]}"
@@ -237,7 +250,19 @@ class LocalHost:
             routes.extend(self.engine.routes)
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]
         routes.append(Route("/{path:path}", self.http.handle, methods=methods))
-        return Starlette(routes=routes)
+        middleware = []
+        if self.cors is not None and self.cors.origins:
+            middleware.append(
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=list(self.cors.origins),
+                    allow_credentials=self.cors.credentials,
+                    allow_methods=["*"],
+                    allow_headers=["*"],
+                    expose_headers=["*"],
+                )
+            )
+        return Starlette(routes=routes, middleware=middleware)
 
     async def _status(self, request: Request) -> Response:
         return JSONResponse({"state": "Running" if self._started else "Starting"})

@@ -27,7 +27,13 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostThread]:
     app = tmp_path_factory.mktemp("http_app")
     shutil.copytree(APPS / "http_app", app, dirs_exist_ok=True)
     (app / "local.settings.json").write_text(
-        json.dumps({"IsEncrypted": False, "Values": {"FROM_LOCAL": "local", "OVERRIDDEN": "local"}})
+        json.dumps(
+            {
+                "IsEncrypted": False,
+                "Values": {"FROM_LOCAL": "local", "OVERRIDDEN": "local"},
+                "Host": {"CORS": "http://portal.example", "CORSCredentials": True},
+            }
+        )
     )
     handle = LocalHost(
         app, tmp_path_factory.mktemp("state"), port=0, env={"OVERRIDDEN": "explicit"}
@@ -139,6 +145,20 @@ def test_settings_local_then_environment_then_explicit(client: httpx.Client, hos
     assert client.get("/admin/host/status").json() == {"state": "Running"}
     names = {f["name"] for f in client.get("/admin/functions").json()}
     assert {"get_item", "echo", "NamedByFunction"} <= names
+
+
+def test_cors_from_local_settings_host_section(client: httpx.Client) -> None:
+    preflight = client.options(
+        "/v1/json",
+        headers={"Origin": "http://portal.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://portal.example"
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    simple = client.get("/v1/plain", headers={"Origin": "http://portal.example"})
+    assert simple.headers["access-control-allow-origin"] == "http://portal.example"
+    other = client.get("/v1/plain", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
 
 
 async def test_settings_are_restored_after_stop(tmp_path: Path) -> None:
