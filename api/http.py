@@ -36,7 +36,29 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def problem(error: ReddyTalkError) -> func.HttpResponse:
     body = error.to_problem(request_id_var.get())
-    return json_response(body, status=error.status, headers={"Content-Type": "application/problem+json"})
+    headers = {"Content-Type": "application/problem+json"}
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers["Retry-After"] = str(retry_after)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="reddytalk"'
+    return json_response(body, status=error.status, headers=headers)
+
+
+def model_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    """Serialise a response model exactly as the OpenAPI document describes it."""
+    return json_response(model.model_dump(mode="json"), status=status, headers=headers)
+
+
+def parse_query(req: func.HttpRequest, model: type[M]) -> M:
+    """Validate query parameters against ``model`` (unknown parameters are refused with 400)."""
+    try:
+        return model.model_validate(dict(req.params))
+    except ValidationError as exc:
+        errors = {".".join(str(p) for p in e["loc"]) or "query": e["msg"] for e in exc.errors()}
+        raise ValidationFailed("query parameters are invalid", detail=errors) from None
 
 
 def parse_json(req: func.HttpRequest, model: type[M], *, max_bytes: int = MAX_JSON_BYTES) -> M:

@@ -83,6 +83,10 @@ class RefreshRequest(Strict):
 
 
 class InviteRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"email": "sam@clinic.example"}]}
+    )
+
     email: Email
     role: Role = Role.STAFF
 

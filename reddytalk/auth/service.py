@@ -129,6 +129,25 @@ class AuthService:
         log.info("practice registered", extra={"event": "practice_registered", "practice_id": practice_id})
         return await self._new_session(user)
 
+    async def add_admin(self, practice_id: str, email: str, password: str, full_name: str) -> UserOut:
+        """Operator bootstrap: the first admin of a practice that was seeded from a practice file."""
+        try:
+            await self._docs.read(PRACTICES, practice_id, practice_id)
+        except NotFound:
+            raise NotFound("no such practice") from None
+        password_hash = await self.passwords.hash(password)
+        user = await self._create_user(
+            practice_id=practice_id,
+            role=Role.ADMIN,
+            email=email,
+            full_name=full_name,
+            password_hash=password_hash,
+        )
+        log.info(
+            "admin added", extra={"event": "admin_added", "user_id": user["id"], "practice_id": practice_id}
+        )
+        return user_out(user)
+
     async def join_practice(self, req: JoinPractice) -> SessionOut:
         invite = await self._read_invite(req.invite_code)
         if invite is None or invite["email_key"] != _email_key(req.email):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from apiworld import World, build_world, start_host
 
 from reddytalk.auth.passwords import Passwords
 from reddytalk.auth.service import AuthService
@@ -56,3 +57,14 @@ def auth(
     documents: EmbeddedDocumentStore, settings: Settings, passwords: Passwords, clock: FakeClock
 ) -> AuthService:
     return AuthService(documents, settings, passwords=passwords, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The app on the local host with practices A and B (see ``world.py``); one per test session."""
+    state = tmp_path_factory.mktemp("api-host")
+    handle = start_host(state)
+    try:
+        yield build_world(handle.base_url, state / "documents.sqlite3")
+    finally:
+        handle.stop()

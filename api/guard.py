@@ -1,0 +1,73 @@
+"""The auth guard: verifies the bearer token and role before a handler runs.
+
+The verified principal is put in a context variable for the duration of the request; handlers
+read it with ``current_principal()`` and scope every query by ``principal.practice_id``, never by
+an id taken from the URL or body.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import azure.functions as func
+
+from api.deps import auth_service
+from reddytalk.auth.rbac import Access, Principal, needs_token, require
+from reddytalk.errors import Unauthorized
+
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
+H = TypeVar("H", bound=Callable[..., Awaitable[func.HttpResponse]])
+
+
+def current_principal() -> Principal:
+    principal = _principal.get()
+    if principal is None:
+        raise Unauthorized("authentication required")
+    return principal
+
+
+def bearer_token(req: func.HttpRequest) -> str:
+    header = req.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("authentication required")
+    return token.strip()
+
+
+def client_address(req: func.HttpRequest) -> str:
+    """The caller's address as the platform front end reports it (first ``X-Forwarded-For`` hop)."""
+    forwarded = (req.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or req.headers.get("x-client-ip") or "unknown"
+
+
+def _find_request(args: tuple[Any, ...], kwargs: dict[str, Any]) -> func.HttpRequest:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, func.HttpRequest):
+            return value
+    raise TypeError("guarded handlers take an HttpRequest")
+
+
+def guarded(access: Access) -> Callable[[H], H]:
+    """Require a valid token of a role that ``access`` permits (no-op for public/signed routes)."""
+
+    def decorator(handler: H) -> H:
+        if not needs_token(access):
+            return handler
+
+        @functools.wraps(handler)
+        async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+            req = _find_request(args, kwargs)
+            verified = await auth_service().verify(bearer_token(req))
+            require(verified.principal, access)
+            token = _principal.set(verified.principal)
+            try:
+                return await handler(*args, **kwargs)
+            finally:
+                _principal.reset(token)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Staff-facing appointment operations; the rules live in ``reddytalk.practice.booking``."""

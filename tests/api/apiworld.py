@@ -1,0 +1,145 @@
+"""An API test world: the real app on the local host, with two practices seeded from the demo file.
+
+Practice A and practice B are copies of ``examples/demo-practice.json`` under different ids. Each
+gets an admin (created with the operator bootstrap, as ``reddytalk users add-admin`` does) and a
+staff member who joined with an invite over HTTP. ``foreign`` names one practice-B resource per
+path parameter; the isolation matrix looks resources up there by parameter name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devhost.host import HostThread, LocalHost
+from reddytalk.auth.passwords import Passwords
+from reddytalk.auth.service import AuthService
+from reddytalk.practice.loader import parse_practice
+from reddytalk.practice.repository import seed_practice
+from reddytalk.settings import Settings
+from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo-practice.json"
+PASSWORD = "staff passphrase for tests"
+
+
+def practice_copy(prefix: str) -> dict[str, Any]:
+    """The demo practice with every id prefixed (patient ids are global: the patients partition key)."""
+    data = copy.deepcopy(json.loads(DEMO.read_text()))
+    data["practice"]["id"] = f"{prefix}-practice"
+    data["practice"]["name"] = f"{prefix.upper()} {data['practice']['name']}"
+    for patient in data["patients"]:
+        patient["id"] = f"{prefix}-{patient['id']}"
+    for appt in data["appointments"]:
+        appt["id"] = f"{prefix}-{appt['id']}"
+        appt["patient_id"] = f"{prefix}-{appt['patient_id']}"
+    return data
+
+
+@dataclass
+class Member:
+    email: str
+    user_id: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@dataclass
+class Practice:
+    practice_id: str
+    data: dict[str, Any]
+    admin: Member
+    staff: Member
+
+
+@dataclass
+class World:
+    base_url: str
+    documents_path: Path
+    a: Practice
+    b: Practice
+    foreign: dict[str, str] = field(default_factory=dict)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30.0)
+
+
+def host_env(state: Path) -> dict[str, str]:
+    return {
+        "DOCUMENTS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'documents.sqlite3'}",
+        "BLOBS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'blobs'}",
+        "QUEUES_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+        "AzureWebJobsStorage": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+    }
+
+
+def start_host(state: Path) -> HostThread:
+    return LocalHost(ROOT, state / "host", port=0, env=host_env(state)).run_in_thread()
+
+
+async def _seed(path: Path, prefix: str) -> tuple[str, dict[str, Any], str]:
+    data = practice_copy(prefix)
+    store = EmbeddedDocumentStore(path)
+    try:
+        await seed_practice(store, parse_practice(data))
+        auth = AuthService(store, Settings.from_env({}), passwords=Passwords())
+        admin = await auth.add_admin(
+            data["practice"]["id"], f"admin@{prefix}.test", PASSWORD, f"{prefix} Admin"
+        )
+    finally:
+        await store.close()
+    return data["practice"]["id"], data, admin.id
+
+
+def login(client: httpx.Client, email: str, password: str = PASSWORD, address: str = "192.0.2.1") -> Member:
+    r = client.post(
+        "/api/auth/login", json={"email": email, "password": password}, headers={"X-Forwarded-For": address}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return Member(email, body["user"]["id"], body["access_token"], body["refresh_token"])
+
+
+def _practice(client: httpx.Client, path: Path, prefix: str) -> Practice:
+    practice_id, data, _ = asyncio.run(_seed(path, prefix))
+    admin = login(client, f"admin@{prefix}.test")
+    r = client.post("/api/auth/invites", json={"email": f"staff@{prefix}.test"}, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    code = r.json()["invite_code"]
+    r = client.post(
+        "/api/auth/register",
+        json={
+            "invite_code": code,
+            "email": f"staff@{prefix}.test",
+            "password": PASSWORD,
+            "full_name": "Sam Staff",
+        },
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    staff = Member(f"staff@{prefix}.test", body["user"]["id"], body["access_token"], body["refresh_token"])
+    return Practice(practice_id, data, admin, staff)
+
+
+def build_world(base_url: str, path: Path) -> World:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        a = _practice(client, path, "a")
+        b = _practice(client, path, "b")
+    world = World(base_url, path, a, b)
+    world.foreign = {
+        "patient_id": b.data["patients"][0]["id"],
+        "appointment_id": b.data["appointments"][0]["id"],
+        "user_id": b.staff.user_id,
+    }
+    return world
