@@ -82,6 +82,12 @@ class Settings(BaseModel):
     azure_openai_deployment: str = Field("gpt-4o-mini", description="Azure OpenAI deployment name.")
     azure_openai_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
     llm_timeout_seconds: float = Field(8.0, gt=0, description="Per-request LLM timeout.")
+    llm_turn_budget_seconds: float = Field(
+        15.0, gt=0, description="Time one caller turn may spend on LLM requests, retries included."
+    )
+    llm_max_attempts: int = Field(
+        3, ge=1, le=10, description="LLM request attempts per round (1 = no retry)."
+    )
     speech_service_key: SecretStr = Field(SecretStr(""), description="Azure Speech key.")
     speech_service_region: str = Field("", description="Azure Speech region.")
     speech_service_host: str = Field(

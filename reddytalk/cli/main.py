@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: list[str] = ["migrate", "users", "tts", "stt", "serve"]
+COMMANDS: list[str] = ["migrate", "users", "seed", "chat", "tts", "stt", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -92,7 +92,7 @@ def find_slots(
 ) -> list[Slot]:
     """Free starts for ``appointment_type`` between ``after`` and ``before``, earliest first.
 
-    ``busy`` maps provider id → booked intervals. Starts before ``now`` are never offered.
+    ``busy`` maps provider id → booked intervals. Only starts after ``now`` are offered.
     """
     length = timedelta(minutes=appointment_type.minutes)
     zone = practice.zone
@@ -112,7 +112,7 @@ def find_slots(
                 start = w_start
                 while start + length <= w_end:
                     end = start + length
-                    if start >= lower and end <= before and not overlaps(start, end, taken):
+                    if start >= lower and start > now and end <= before and not overlaps(start, end, taken):
                         day_slots.append(Slot(provider.id, appointment_type.id, start, end))
                     start += SLOT_STEP
         day_slots.sort(key=lambda s: (s.start, order[s.provider_id]))

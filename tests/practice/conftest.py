@@ -1,20 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from practicekit import DEMO
 
 from reddytalk.practice.loader import load_practice_file
 from reddytalk.practice.models import PracticeFile
 from reddytalk.practice.repository import seed_practice
 from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
-
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-practice.json"
-ZONE = ZoneInfo("America/New_York")
-NOW = datetime(2026, 11, 30, 8, 30, tzinfo=ZONE)  # a Monday morning
 
 
 @pytest.fixture(scope="session")
