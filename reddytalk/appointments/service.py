@@ -78,6 +78,7 @@ class StaffAppointments:
         return appointment_out(appt)
 
     async def create(self, who: Principal, body: AppointmentCreate, idempotency_key: str) -> AppointmentOut:
+        await self._not_deleted(body.patient_id)
         appt = await self._booking(who).book(
             patient_id=body.patient_id,
             provider_id=body.provider_id,
@@ -105,6 +106,15 @@ class StaffAppointments:
             appointment_id=appointment_id, idempotency_key=idempotency_key, now=self._now()
         )
         return appointment_out(appt)
+
+    async def _not_deleted(self, patient_id: str) -> None:
+        """A soft-deleted patient cannot be booked (Booking itself scopes the patient to the practice)."""
+        try:
+            doc = await self._docs.read("patients", patient_id, patient_id)
+        except NotFound:
+            return  # Booking answers 404 for it
+        if doc.get("deleted_at"):
+            raise NotFound("no such patient")
 
     async def _record(
         self, who: Principal, appointment_id: str, outcome: str, request_id: str | None

@@ -23,6 +23,7 @@ from reddytalk.auth.service import AuthService
 from reddytalk.practice.loader import parse_practice
 from reddytalk.practice.repository import seed_practice
 from reddytalk.settings import Settings
+from reddytalk.stores.documents.base import Query
 from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +144,17 @@ def build_world(base_url: str, path: Path) -> World:
         "user_id": b.staff.user_id,
     }
     return world
+
+
+def audit_entries(world: World, practice_id: str, resource_id: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        store = EmbeddedDocumentStore(world.documents_path)
+        try:
+            page = await store.query(
+                "audit", Query(where={"resource_id": resource_id}, partition_key=practice_id, limit=1000)
+            )
+            return page.items
+        finally:
+            await store.close()
+
+    return asyncio.run(read())

@@ -6,8 +6,8 @@ store the app writes.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,24 +15,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from apiworld import PASSWORD, World, login
+from apiworld import PASSWORD, World, audit_entries, login
 
-from reddytalk.stores.documents.base import Query
-from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
-
-
-def audit_entries(world: World, practice_id: str, resource_id: str) -> list[dict[str, Any]]:
-    async def read() -> list[dict[str, Any]]:
-        store = EmbeddedDocumentStore(world.documents_path)
-        try:
-            page = await store.query(
-                "audit", Query(where={"resource_id": resource_id}, partition_key=practice_id, limit=1000)
-            )
-            return page.items
-        finally:
-            await store.close()
-
-    return asyncio.run(read())
+from reddytalk.logs import RedactingJsonFormatter
 
 
 def new_patient(client: httpx.Client, headers: dict[str, str], last: str = "Quinterro") -> dict[str, Any]:
@@ -405,3 +390,46 @@ def test_booking_another_practices_patient_is_404(api_world: World) -> None:
     with api_world.client() as c:
         r = c.post("/api/appointments", json=body, headers=api_world.a.staff.headers)
     assert r.status_code == 404
+
+
+def test_a_soft_deleted_patient_cannot_be_booked(api_world: World) -> None:
+    h = api_world.a.staff.headers
+    tz = api_world.a.data["practice"]["timezone"]
+    with api_world.client() as c:
+        patient = new_patient(c, h, last="Gonebyson")
+        assert c.delete(f"/api/patients/{patient['id']}", headers=h).status_code == 204
+        body = {
+            "patient_id": patient["id"],
+            "provider_id": "dr-chen",
+            "type_id": "sick-visit",
+            "start": next_weekday_10am(tz, days_ahead=15).isoformat(),
+        }
+        assert c.post("/api/appointments", json=body, headers=h).status_code == 404
+
+
+def test_no_phi_passwords_or_tokens_in_logs(api_world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Canary (HIPAA B12 / ASVS 16.2.5): synthetic PHI and secrets never reach a formatted log line."""
+    h = api_world.a.staff.headers
+    caplog.set_level(logging.DEBUG)
+    with api_world.client() as c:
+        patient = new_patient(c, h, last="Qanary")
+        c.get(f"/api/patients/{patient['id']}", headers=h)
+        c.get("/api/patients", params={"name": "Qanary", "dob": "1961-02-03"}, headers=h)
+        c.post("/api/auth/login", json={"email": "zyxwv.qanary@a.test", "password": "Canary-Password-123"})
+        member = login(c, api_world.a.staff.email, address="192.0.2.200")
+        c.post("/api/auth/refresh-token", json={"refresh_token": member.refresh_token})
+    formatter = RedactingJsonFormatter()
+    lines = "\n".join(formatter.format(r) for r in caplog.records)
+    assert caplog.records, "the app logged nothing at all"
+    for secret in (
+        "Zyxwv",
+        "Qanary",
+        "1961-02-03",
+        "5555550123",
+        "Canary-Password-123",
+        PASSWORD,
+        member.access_token,
+        member.refresh_token,
+        "zyxwv.qanary",
+    ):
+        assert secret not in lines

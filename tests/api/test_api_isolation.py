@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from apiworld import World
+from apiworld import World, audit_entries
 
 import function_app  # noqa: F401  (imports every blueprint, so the registry is complete)
 from api.routes import ROUTES, RouteSpec
@@ -78,3 +78,12 @@ def test_lists_never_show_another_practice(api_world: World) -> None:
             assert all(not a["id"].startswith("b-") for a in r.json()["items"])
         r = c.get("/api/patients", params={"name": "a"}, headers=api_world.a.staff.headers)
         assert all(p["id"].startswith(("a-", "pat-")) for p in r.json()["items"])
+
+
+def test_a_foreign_patient_read_is_audited_as_denied(api_world: World) -> None:
+    foreign = api_world.foreign["patient_id"]
+    with api_world.client() as c:
+        assert c.get(f"/api/patients/{foreign}", headers=api_world.a.staff.headers).status_code == 404
+    entries = audit_entries(api_world, api_world.a.practice_id, foreign)
+    assert any(e["action"] == "read" and e["outcome"] == "denied" for e in entries)
+    assert all(e["practice_id"] == api_world.a.practice_id for e in entries)
