@@ -27,14 +27,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import NAMESPACE_URL, uuid4, uuid5
+from uuid import uuid4
 
-from devhost.durable import replay
+from devhost.durable import replay, retries
+from devhost.durable.actions import CONTINUE, ActionApplier, Effects
 from devhost.durable.binding import client_binding
-from devhost.durable.events import EventType, event, iso, parse_iso, utcnow
+from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.replay import played_json
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
 from devhost.functions import FunctionIndex, FunctionInfo
@@ -48,7 +48,6 @@ TERMINAL = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
 #: arrival. A fan-in is then delivered in one or two large episodes instead of many small ones.
 BATCH_WINDOW_SECONDS = 0.03
 IDLE_GAP_SECONDS = 0.003
-HTTP_NOT_SUPPORTED = "Durable HTTP (call_http) is not supported by the local host"
 
 
 class EngineError(Exception):
@@ -420,7 +419,11 @@ class DurableEngine:
             return None
         return info
 
-    def _known(self, trigger_type: str) -> str:
+    def has(self, name: str, trigger_type: str) -> bool:
+        """``Catalog`` for the action applier: does the app have this function with this trigger?"""
+        return self._function(name, trigger_type) is not None
+
+    def known(self, trigger_type: str) -> str:
         return ", ".join(f"'{f.name}'" for f in self.index.of_type(trigger_type))
 
     # orchestrator episodes -------------------------------------------------------------------------------
@@ -434,48 +437,24 @@ class DurableEngine:
         """
         row = live.row
         saved = (list(live.inbox), live.first_pending, live.kick, json.dumps(row.progress))
-        progress = row.progress
         if live.played is None:
             live.played = self.store.load_history(row.instance_id)
         now = utcnow()
-        consumed: list[int] = []
-        early: list[MessageRow] = []
-        normal: list[MessageRow] = []
-        externals: list[MessageRow] = []
-        remaining: list[MessageRow] = []
-        retries: dict[str, dict[str, Any]] = progress.setdefault("retries", {})
-        for message in live.inbox:
-            wanted_exec = message.payload.get("exec")
-            if wanted_exec is not None and wanted_exec != row.execution_id:
-                consumed.append(message.id)
-                continue
-            ev = message.payload["event"]
-            if message.payload.get("kind") == "external":
-                if one_external and externals:
-                    remaining.append(message)
-                else:
-                    externals.append(message)
-                continue
-            if _retry_group_of(retries, ev) is not None:
-                early.append(message)
-            else:
-                normal.append(message)
-        live.inbox = remaining
-        live.first_pending = time.monotonic() if remaining else 0.0
+        inbox = _sort_inbox(live, row, one_external)
         live.kick = False
-        taken = early + normal + externals
-        consumed += [m.id for m in taken]
 
         current: list[dict[str, Any]] = [event(EventType.OrchestratorStarted, now)]
         if not live.played:
             current.append(self._execution_started(row, now))
-        produced: list[dict[str, Any]] = []
-        posts: list[tuple[str, str, dict[str, Any], float]] = []
-        children: list[tuple[str, str, Any, int]] = []
-        for message in early:
-            current.append(message.payload["event"])
-            self._advance_retry(row, retries, message.payload["event"], now, produced, posts, children)
-        current += [m.payload["event"] for m in normal + externals]
+        effects = Effects()
+        applier = ActionApplier(row, now, self, effects)
+        for message in inbox.retry_steps:  # first, so their task ids are taken in the SDK's order
+            ev = message.payload["event"]
+            group = retries.group_of(row.progress.setdefault("retries", {}), ev)
+            assert group is not None
+            current.append(ev)
+            applier.advance_retry(group, ev)
+        current += [m.payload["event"] for m in inbox.others + inbox.externals]
 
         info = self._function(row.name, "orchestrationTrigger")
         if info is None:
@@ -483,82 +462,73 @@ class DurableEngine:
         else:
             context = replay.context_json(row.instance_id, row.parent_id, row.input, live.played, current)
             outcome = replay.invoke(info.callable, context)
-
-        state = outcome.state
-        failure = outcome.error
+        state, failure = outcome.state, outcome.error
         flat = replay.flatten(state.get("actions"))
-        before_walk = (json.dumps(progress), len(produced), len(posts), len(children))
-        new_actions = flat[int(progress.get("actions_done", 0)) :]
-        if (
-            len(externals) > 1
-            and state.get("isDone")
-            and any(a.get("actionType") == replay.CONTINUE_AS_NEW for a in new_actions)
-        ):
+        new_actions = flat[int(row.progress.get("actions_done", 0)) :]
+        continues = bool(state.get("isDone")) and any(
+            a.get("actionType") == replay.CONTINUE_AS_NEW for a in new_actions
+        )
+        if continues and len(inbox.externals) > 1:
             live.inbox, live.first_pending, live.kick = saved[0], saved[1], saved[2]
             row.progress = json.loads(saved[3])
             self._episode(live, one_external=True)
             return
-        progress["actions_done"] = len(flat)
+
+        before_walk = (json.dumps(row.progress), len(effects.produced))
+        row.progress["actions_done"] = len(flat)
         continue_input: Any = None
-        continue_as_new = False
         for action in new_actions:
-            problem = self._apply_action(row, action, now, produced, posts, children)
-            if problem == "continue":
-                continue_as_new = True
+            problem = applier.apply(action)
+            if problem == CONTINUE:
                 continue_input = action.get("input")
             elif problem:
                 failure = failure or problem
                 break
 
-        if state.get("customStatus") is not None and "customStatus" in state:
+        if state.get("customStatus") is not None:
             row.custom_status = json.dumps(state["customStatus"])
         terminal: list[dict[str, Any]] = []
         parent_event: dict[str, Any] | None = None
         if failure is not None:
             output = f"Orchestrator function '{row.name}' failed: {failure}"
             row.status, row.output = "Failed", json.dumps(output)
-            # Keep the history rewindable: actions of the failing episode are not recorded, so a rewind
-            # replays them as new; work of the failed instance is not dispatched.
-            snapshot, produced_len, _, _ = before_walk
-            row.progress = progress = json.loads(snapshot)
-            del produced[produced_len:]
-            posts, children = [], []
+            # Keep the history rewindable: actions of the failing episode are not recorded (a rewind replays
+            # them as new) and no work of the failed instance is dispatched.
+            row.progress = json.loads(before_walk[0])
+            del effects.produced[before_walk[1] :]
+            effects.posts, effects.children = [], []
+            continues = False
             terminal.append(event(EventType.ExecutionCompleted, now, OrchestrationStatus=3, Result=output))
             parent_event = event(EventType.SubOrchestrationInstanceFailed, now, Reason=output, Details=None)
-        elif state.get("isDone") and continue_as_new:
-            pass
-        elif state.get("isDone"):
+        elif state.get("isDone") and not continues:
             result = json.dumps(state["output"]) if "output" in state else None
             row.status, row.output = "Completed", result
             terminal.append(event(EventType.ExecutionCompleted, now, OrchestrationStatus=1, Result=result))
             parent_event = event(EventType.SubOrchestrationInstanceCompleted, now, Result=result)
-        else:
+        elif not continues:
             row.status = "Running"
 
         row.updated = time.time()
-        episode = [*current, *produced, event(EventType.OrchestratorCompleted, now), *terminal]
+        episode = [*current, *effects.produced, event(EventType.OrchestratorCompleted, now), *terminal]
         new_played = [replay.played_json(e) for e in episode]
+        parent_exec = row.progress.get("parent_exec")
         with self._step() as step:
-            self.store.delete_messages(consumed)
-            if continue_as_new:
+            self.store.delete_messages(inbox.consumed)
+            if continues:
                 self._reset_for_continue_as_new(row, continue_input)
                 self.store.replace_history(row.instance_id, [])
             else:
                 self.store.append_history(row.instance_id, len(live.played), new_played)
             self.store.save_instance(row)
-            for name, child_id, child_input, seq in children:
+            for name, child_id, child_input, seq in effects.children:
                 self._start_child(step, row, name, child_id, child_input, seq)
-            for queue, target, payload, visible_at in posts:
+            for queue, target, payload, visible_at in effects.posts:
                 self._post(step, queue, target, payload, visible_at)
             if parent_event is not None and row.parent_id:
                 parent_event["TaskScheduledId"] = row.parent_seq
-                self._post(
-                    step, ORCH, row.parent_id, {"event": parent_event, "exec": progress.get("parent_exec")}
-                )
-        if continue_as_new:
-            live.played = []
-            live.kick = True
-            live.outstanding = 0
+                self._post(step, ORCH, row.parent_id, {"event": parent_event, "exec": parent_exec})
+        if continues:
+            live.played, live.kick, live.outstanding = [], True, 0
             self._mark_ready(row.instance_id)
         else:
             live.played.extend(new_played)
@@ -582,197 +552,6 @@ class DurableEngine:
             ),
             Tags=None,
         )
-
-    def _next_seq(self, row: InstanceRow) -> int:
-        seq = int(row.progress.get("next_seq", 0))
-        row.progress["next_seq"] = seq + 1
-        return seq
-
-    def _apply_action(
-        self,
-        row: InstanceRow,
-        action: dict[str, Any],
-        now: Any,
-        produced: list[dict[str, Any]],
-        posts: list[tuple[str, str, dict[str, Any], float]],
-        children: list[tuple[str, str, Any, int]],
-    ) -> str | None:
-        """Turn one new action into history events and work; a string result fails the orchestration."""
-        kind = action.get("actionType")
-        if kind == replay.WAIT_FOR_EXTERNAL_EVENT:
-            return None
-        if kind == replay.CONTINUE_AS_NEW:
-            self._next_seq(row)
-            return "continue"
-        seq = self._next_seq(row)
-        exec_id = row.execution_id
-        if kind in (replay.CALL_ACTIVITY, replay.CALL_ACTIVITY_WITH_RETRY):
-            name = str(action.get("functionName"))
-            if self._function(name, "activityTrigger") is None:
-                return (
-                    f"The function '{name}' doesn't exist, is disabled, or is not an activity function. "
-                    f"Additional info: the following are the known activity functions: "
-                    f"{self._known('activityTrigger')}."
-                )
-            produced.append(
-                event(EventType.TaskScheduled, now, seq, Name=name, Version="", Input=action.get("input"))
-            )
-            posts.append(
-                (
-                    ACTIVITY,
-                    row.instance_id,
-                    {"seq": seq, "name": name, "input": action.get("input"), "exec": exec_id},
-                    0.0,
-                )
-            )
-            if kind == replay.CALL_ACTIVITY_WITH_RETRY:
-                self._new_retry_group(row, "activity", action, seq, None)
-            return None
-        if kind in (replay.CALL_SUB_ORCHESTRATOR, replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
-            name = str(action.get("functionName"))
-            if self._function(name, "orchestrationTrigger") is None:
-                return (
-                    f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function. "
-                    f"Additional info: the following are the known orchestrator functions: "
-                    f"{self._known('orchestrationTrigger')}."
-                )
-            given = action.get("instanceId")
-            child_id = given or str(uuid5(NAMESPACE_URL, f"{row.instance_id}:{exec_id}:{seq}"))
-            if child_id == row.instance_id or child_id == row.parent_id or child_id.startswith("@"):
-                return f"Invalid sub-orchestration instance id '{child_id}'."
-            produced.append(
-                event(
-                    EventType.SubOrchestrationInstanceCreated,
-                    now,
-                    seq,
-                    Name=name,
-                    InstanceId=child_id,
-                    Input=action.get("input"),
-                    Version="",
-                )
-            )
-            children.append((name, child_id, action.get("input"), seq))
-            if kind == replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY:
-                self._new_retry_group(row, "sub", action, seq, given)
-            return None
-        if kind == replay.CREATE_TIMER:
-            fire_at = parse_iso(str(action["fireAt"]))
-            produced.append(event(EventType.TimerCreated, now, seq, FireAt=action["fireAt"]))
-            fired = event(EventType.TimerFired, fire_at, TimerId=seq, FireAt=action["fireAt"])
-            posts.append((ORCH, row.instance_id, {"event": fired, "exec": exec_id}, fire_at.timestamp()))
-            return None
-        if kind in (replay.CALL_ENTITY, replay.SIGNAL_ENTITY, replay.SCHEDULED_SIGNAL_ENTITY):
-            entity_id = str(action.get("instanceId"))
-            request = {
-                "op": action.get("operation"),
-                "id": str(uuid5(NAMESPACE_URL, f"{row.instance_id}:{exec_id}:{seq}")),
-                "input": action.get("input"),
-                "parent": row.instance_id,
-                "parentExecution": exec_id,
-                "isSignal": kind != replay.CALL_ENTITY,
-            }
-            produced.append(
-                event(
-                    EventType.EventSent, now, seq, InstanceId=entity_id, Name="op", Input=json.dumps(request)
-                )
-            )
-            visible = parse_iso(str(action["fireAt"])).timestamp() if action.get("fireAt") else 0.0
-            posts.append((ENTITY, entity_id, request, visible))
-            return None
-        if kind == replay.CALL_HTTP:
-            produced.append(
-                event(EventType.TaskScheduled, now, seq, Name="BuiltIn::HttpActivity", Version="")
-            )
-            failed = event(
-                EventType.TaskFailed,
-                now,
-                TaskScheduledId=seq,
-                Reason=HTTP_NOT_SUPPORTED,
-                Details=HTTP_NOT_SUPPORTED,
-            )
-            posts.append((ORCH, row.instance_id, {"event": failed, "exec": exec_id}, 0.0))
-            return None
-        return f"Unsupported action type {kind!r}."
-
-    # retries (DTFx RetryInterceptor, including the extra timer after the last attempt) ---------------------
-
-    def _new_retry_group(
-        self, row: InstanceRow, kind: str, action: dict[str, Any], seq: int, child_id: str | None
-    ) -> None:
-        options = action.get("retryOptions") or {}
-        row.progress.setdefault("retries", {})[str(seq)] = {
-            "kind": kind,
-            "name": action.get("functionName"),
-            "input": action.get("input"),
-            "child": child_id,
-            "max": int(options.get("maxNumberOfAttempts") or 1),
-            "interval_ms": int(options.get("firstRetryIntervalInMilliseconds") or 0),
-            "attempts": 1,
-            "current": seq,
-            "seqs": [seq],
-            "timer": None,
-            "done": False,
-        }
-
-    def _advance_retry(
-        self,
-        row: InstanceRow,
-        retries: dict[str, dict[str, Any]],
-        ev: dict[str, Any],
-        now: Any,
-        produced: list[dict[str, Any]],
-        posts: list[tuple[str, str, dict[str, Any], float]],
-        children: list[tuple[str, str, Any, int]],
-    ) -> None:
-        group = _retry_group_of(retries, ev)
-        assert group is not None
-        if ev["EventType"] in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
-            timer = self._next_seq(row)
-            last = group["attempts"] >= group["max"]
-            fire = now.timestamp() if last else now.timestamp() + group["interval_ms"] / 1000.0
-            fire_text = _iso_from_timestamp(fire)
-            produced.append(event(EventType.TimerCreated, now, timer, FireAt=fire_text))
-            fired = event(EventType.TimerFired, now, TimerId=timer, FireAt=fire_text)
-            posts.append((ORCH, row.instance_id, {"event": fired, "exec": row.execution_id}, fire))
-            group["timer"] = timer
-            return
-        group["timer_last"] = group["timer"]
-        group["timer"] = None
-        if group["attempts"] >= group["max"]:
-            group["done"] = True
-            return
-        seq = self._next_seq(row)
-        group["attempts"] += 1
-        group["current"] = seq
-        group["seqs"].append(seq)
-        if group["kind"] == "activity":
-            produced.append(
-                event(EventType.TaskScheduled, now, seq, Name=group["name"], Version="", Input=group["input"])
-            )
-            posts.append(
-                (
-                    ACTIVITY,
-                    row.instance_id,
-                    {"seq": seq, "name": group["name"], "input": group["input"], "exec": row.execution_id},
-                    0.0,
-                )
-            )
-        else:
-            child_id = group["child"] or str(
-                uuid5(NAMESPACE_URL, f"{row.instance_id}:{row.execution_id}:{seq}")
-            )
-            produced.append(
-                event(
-                    EventType.SubOrchestrationInstanceCreated,
-                    now,
-                    seq,
-                    Name=group["name"],
-                    InstanceId=child_id,
-                    Input=group["input"],
-                    Version="",
-                )
-            )
-            children.append((group["name"], child_id, group["input"], seq))
 
     # instances -------------------------------------------------------------------------------------------
 
@@ -1088,23 +867,6 @@ def replay_seq_types() -> tuple[int, ...]:
     return (EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated)
 
 
-def _retry_group_of(retries: dict[str, dict[str, Any]], ev: dict[str, Any]) -> dict[str, Any] | None:
-    kind = ev.get("EventType")
-    for group in retries.values():
-        if group.get("done"):
-            continue
-        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
-            if group["timer"] is None and ev.get("TaskScheduledId") == group["current"]:
-                return group
-        elif (
-            kind == EventType.TimerFired
-            and group["timer"] is not None
-            and ev.get("TimerId") == group["timer"]
-        ):
-            return group
-    return None
-
-
 def timespan_seconds(text: str) -> float:
     """A .NET TimeSpan (``[d.]hh:mm:ss[.fff]``, as in host.json ``functionTimeout``) in seconds."""
     days = 0
@@ -1119,10 +881,6 @@ def timespan_seconds(text: str) -> float:
     return days * 86400 + hours * 3600 + int(minutes_text or 0) * 60 + seconds
 
 
-def _iso_from_timestamp(value: float) -> str:
-    return iso(datetime.fromtimestamp(value, UTC))
-
-
 def _validate_instance_id(instance_id: str) -> None:
     if (
         not instance_id
@@ -1132,3 +890,32 @@ def _validate_instance_id(instance_id: str) -> None:
         or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in instance_id)
     ):
         raise EngineError(400, f"Invalid instance id '{instance_id}'.")
+
+
+@dataclass
+class _Inbox:
+    consumed: list[int]
+    retry_steps: list[MessageRow]
+    others: list[MessageRow]
+    externals: list[MessageRow]
+
+
+def _sort_inbox(live: Live, row: InstanceRow, one_external: bool) -> _Inbox:
+    """Split the inbox: stale messages (older executions), retry steps, other completions, external events."""
+    inbox = _Inbox([], [], [], [])
+    remaining: list[MessageRow] = []
+    groups = row.progress.setdefault("retries", {})
+    for message in live.inbox:
+        wanted_exec = message.payload.get("exec")
+        if wanted_exec is not None and wanted_exec != row.execution_id:
+            inbox.consumed.append(message.id)
+        elif message.payload.get("kind") == "external":
+            (remaining if one_external and inbox.externals else inbox.externals).append(message)
+        elif retries.group_of(groups, message.payload["event"]) is not None:
+            inbox.retry_steps.append(message)
+        else:
+            inbox.others.append(message)
+    live.inbox = remaining
+    live.first_pending = time.monotonic() if remaining else 0.0
+    inbox.consumed += [m.id for m in inbox.retry_steps + inbox.others + inbox.externals]
+    return inbox
