@@ -14,7 +14,8 @@ import pytest
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
-from devhost.host import LocalHost
+from devhost.config import HostConfigError
+from devhost.host import HostStartError, LocalHost
 from localqueue import LocalQueue
 
 APP = Path(__file__).parent / "apps" / "queue_app"
@@ -169,3 +170,18 @@ async def test_failed_message_is_retried_after_the_visibility_timeout(tmp_path: 
             assert second["at"] - first["at"] >= 1.9  # hidden for visibilityTimeout after the failure
     finally:
         side.close()
+
+
+async def test_missing_connection_setting_fails_the_start_by_name(tmp_path: Path) -> None:
+    host = LocalHost(APP, tmp_path / "state", port=0, env={"QUEUE_RESULTS": str(tmp_path / "r.jsonl")})
+    with pytest.raises(HostStartError, match="JobsConnection"):
+        await host.start()
+
+
+async def test_bad_host_json_fails_the_start_clearly(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "function_app.py").write_text((APP / "function_app.py").read_text())
+    (app / "host.json").write_text('{"version": "2.0", "extensions": {"queues": {"batchSize": 64}}}')
+    with pytest.raises(HostConfigError, match="batchSize"):
+        await LocalHost(app, tmp_path / "state", port=0).start()

@@ -16,6 +16,7 @@ import jwt
 import pytest
 import websockets
 from pysignalr.client import SignalRClient
+from pysignalr.exceptions import ServerError
 from websockets.asyncio.client import ClientConnection, connect
 
 from devhost.host import HostThread, LocalHost
@@ -119,6 +120,27 @@ async def test_official_js_client_receives_user_and_group_messages(host: HostThr
     assert code == 0
 
 
+async def test_official_js_client_sees_the_reason_when_the_service_closes_it(host: HostThread) -> None:
+    node = await NodeClient.start(f"{host.base_url}/api", "u-closed", "newMessage")
+    try:
+        connected = await node.next_event()
+        assert connected["event"] == "connected"
+        assert host.host.signalr is not None
+        endpoint = host.host.signalr.endpoint
+        url = f"{endpoint}/api/hubs/chat/connections/{connected['connectionId']}"
+        async with httpx.AsyncClient() as http:
+            r = await http.delete(
+                url,
+                params={"api-version": "2022-06-01", "reason": "shift over"},
+                headers={"Authorization": f"Bearer {token(url)}"},
+            )
+        assert r.status_code == 200
+        closed = await node.next_event()
+        assert closed["event"] == "closed" and "shift over" in closed["error"]
+    finally:
+        await node.stop()
+
+
 async def test_pysignalr_receives_user_and_group_messages_with_exact_target_case(host: HostThread) -> None:
     received: asyncio.Queue[list[Any]] = asyncio.Queue()
     wrong_case: list[Any] = []
@@ -146,6 +168,34 @@ async def test_pysignalr_receives_user_and_group_messages_with_exact_target_case
         await send_via_app(host, {"groupName": "billing", "target": "newMessage", "arguments": [{"id": "x"}]})
         assert await asyncio.wait_for(received.get(), 10) == [{"id": "x"}]
         assert wrong_case == []  # pysignalr matches targets exactly; the stand-in forwards them as sent
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def test_pysignalr_run_raises_the_reason_when_the_service_closes_it(host: HostThread) -> None:
+    opened = asyncio.Event()
+    client = SignalRClient(f"{host.base_url}/api", headers={"x-user-id": "py-closed"}, retry_count=0)
+
+    async def on_open() -> None:
+        opened.set()
+
+    client.on_open(on_open)
+    task = asyncio.create_task(client.run())
+    try:
+        await asyncio.wait_for(opened.wait(), 10)
+        assert host.host.signalr is not None
+        url = f"{host.host.signalr.endpoint}/api/hubs/chat/users/py-closed/:closeConnections"
+        async with httpx.AsyncClient() as http:
+            r = await http.post(
+                url,
+                params={"api-version": "2022-06-01", "reason": "maintenance"},
+                headers={"Authorization": f"Bearer {token(url)}"},
+            )
+        assert r.status_code == 204
+        with pytest.raises(ServerError, match="maintenance"):
+            await asyncio.wait_for(task, 10)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
