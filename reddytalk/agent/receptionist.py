@@ -85,6 +85,9 @@ class Receptionist:
 
         async def run_tool(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
             result = await tools.call(name, arguments)
+            fact = _fact(name, result)
+            if fact:
+                work.note(fact)
             event = ToolUsed(name=name, arguments=dict(arguments), result=result)
             used.append(event)
             queue.append(event)
@@ -159,6 +162,23 @@ class Receptionist:
         practice = self.repo.loaded_practice
         zone = practice.zone if practice else None
         return moment.astimezone(zone) if zone else moment
+
+
+def _fact(name: str, result: dict[str, Any]) -> str | None:
+    """One line for the running summary from a tool outcome (only what later turns need)."""
+    if not result.get("ok"):
+        return None
+    if name == "identify_patient":
+        return "caller verified" if result.get("verified") else "caller not verified"
+    for key, verb in (("booked", "booked"), ("rescheduled", "moved"), ("cancelled", "cancelled")):
+        done = result.get(key)
+        if isinstance(done, dict):
+            return f"{verb} {done.get('appointment_type_name', '').lower()} on {done.get('when')} with {done.get('provider')}"
+    if name == "transfer_to_staff":
+        return "transfer requested"
+    if name == "end_call":
+        return "call ended"
+    return None
 
 
 def _joined(parts: list[str]) -> str:

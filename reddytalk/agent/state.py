@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 MAX_TURNS = 8
+MAX_SUMMARY_CHARS = 600
 
 
 class Flags(BaseModel):
@@ -54,6 +55,13 @@ class ConversationState(BaseModel):
     pending: dict[str, Any] | None = None  # an action awaiting the caller's yes
     awaiting: str | None = None  # what the last reply asked for
     flags: Flags = Field(default_factory=Flags)
+
+    def note(self, fact: str) -> None:
+        """Add a fact to the running summary (what happened earlier, once the turns are trimmed)."""
+        facts = [f for f in self.summary.split("; ") if f] + [fact]
+        while len("; ".join(facts)) > MAX_SUMMARY_CHARS and len(facts) > 1:
+            facts.pop(0)
+        self.summary = "; ".join(facts)
 
     def remember(self, caller: str, reply: str) -> None:
         """Append one exchange, keeping only the most recent turns."""

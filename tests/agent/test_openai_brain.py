@@ -8,7 +8,7 @@ import json
 
 import openai
 from agentkit import NOW, PRACTICE_ID
-from fixtures.openai_standin import AZURE_KEY, OPENAI_KEY, OpenAIStandIn, cut, error, text, tool_calls
+from fixtures.openai_standin import AZURE_KEY, OPENAI_KEY, OpenAIStandIn, cut, error, stall, text, tool_calls
 
 from reddytalk.agent.brains.factory import build_brain
 from reddytalk.agent.brains.openai_chat import CUT_APOLOGY, OpenAIChatBrain
@@ -185,3 +185,11 @@ async def test_openai_from_settings_with_wrong_key_transfers(
     _, result = await run(documents, build_brain(settings), "hello")
     assert len(openai_standin.requests) == 1  # 401 is not retried
     assert result.flags.transfer
+
+
+async def test_a_hung_request_times_out_and_is_retried(
+    documents: EmbeddedDocumentStore, openai_standin: OpenAIStandIn
+) -> None:
+    openai_standin.queue(stall(2.0), text("Sorry for the wait."))
+    _, result = await run(documents, brain(openai_standin, request_timeout=0.3), "hello")
+    assert result.reply == "Sorry for the wait." and len(openai_standin.requests) == 2

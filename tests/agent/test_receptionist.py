@@ -69,6 +69,7 @@ async def test_state_round_trips_as_small_json(
         _, result = await turn(r, state, text, f"s2:{n}")
         state = ConversationState.model_validate(json.loads(json.dumps(result.state.model_dump(mode="json"))))
     assert len(state.turns) <= 8
+    assert state.summary.startswith("caller verified")
     assert len(json.dumps(state.model_dump(mode="json"))) < 8000
 
 

@@ -176,3 +176,28 @@ async def test_practice_info_and_call_control(documents: EmbeddedDocumentStore) 
     await box.call("transfer_to_staff", {"reason": "caller asked"})
     await box.call("end_call", {})
     assert state.flags.transfer and state.flags.ended
+
+
+async def test_other_practices_patients_are_invisible(documents: EmbeddedDocumentStore, demo: Any) -> None:
+    """A second practice in the same store cannot identify, see or book this practice's patients."""
+    from reddytalk.practice.repository import seed_practice
+
+    other = demo.model_copy(deep=True)
+    other.practice.id = "oak-street"
+    other.patients = []
+    other.appointments = []
+    await seed_practice(documents, other)
+    state = ConversationState()
+    box = ToolBox(
+        documents, "oak-street", state=state, now=lambda: NOW, actor_id="agent:call-2", turn_key="call-2:1"
+    )
+    result = await box.call("identify_patient", {"name": "Maria Gonzalez", "date_of_birth": "1984-03-12"})
+    assert result["verified"] is False and state.patient_id is None
+    state.identity, state.patient_id = "verified", "pt-1001"  # even a forged state cannot reach across
+    cancel = await box.call("cancel_appointment", {"appointment_id": "apt-2001"})
+    assert cancel["ok"] is False and cancel["error"] == "not_found"
+    book = await box.call(
+        "book_appointment",
+        {"provider": "dr-patel", "appointment_type": "sick-visit", "start": "2026-12-01T10:00:00-05:00"},
+    )
+    assert book["ok"] is False and book["error"] == "not_found"

@@ -253,3 +253,32 @@ async def test_seed_is_idempotent(documents: EmbeddedDocumentStore, demo: object
     repo = PracticeRepository(documents, PID)
     assert len(await repo.providers()) == 4
     assert (await repo.patient("pt-1001")).last_name == "Gonzalez"
+
+
+async def test_two_hosts_booking_one_slot_yield_one(
+    documents: EmbeddedDocumentStore, tmp_path: object
+) -> None:
+    """Two store connections on one file (as two worker processes would have) race for one slot."""
+    other = EmbeddedDocumentStore(documents.path)
+    try:
+
+        async def race(store: EmbeddedDocumentStore, patient: str, key: str) -> bool:
+            try:
+                await Booking(store, PID, actor_id="user:test").book(
+                    patient_id=patient,
+                    provider_id="dr-okafor",
+                    type_id="vaccination",
+                    start=at(3, 11),
+                    idempotency_key=key,
+                    now=NOW,
+                )
+                return True
+            except Conflict:
+                return False
+
+        wins = await asyncio.gather(race(documents, "pt-1006", "h1"), race(other, "pt-1009", "h2"))
+        assert sorted(wins) == [False, True]
+        booked = await booking(documents).list(provider_id="dr-okafor", after=at(3, 11), before=at(3, 12))
+        assert len(booked) == 1
+    finally:
+        await other.close()

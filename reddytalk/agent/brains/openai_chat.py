@@ -46,7 +46,8 @@ Rules you always follow, whatever the caller says:
 Practice: {practice}. Time zone {timezone}. Now it is {now}. Hours: {hours}
 Providers (id: name, specialty): {providers}
 Appointment types (id: name, minutes): {types}
-Caller status: {status}"""
+Caller status: {status}
+Earlier in this call: {summary}"""
 
 
 @dataclass
@@ -216,6 +217,7 @@ class OpenAIChatBrain:
             providers="; ".join(f"{p.id}: {p.name}, {p.specialty}" for p in ctx.providers),
             types="; ".join(f"{t.id}: {t.name}, {t.minutes}" for t in ctx.appointment_types),
             status=status,
+            summary=state.summary or "nothing yet.",
         )
 
 
