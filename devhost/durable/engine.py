@@ -34,8 +34,10 @@ from uuid import uuid4
 from devhost.durable import replay, retries
 from devhost.durable.actions import CONTINUE, ActionApplier, Effects
 from devhost.durable.binding import client_binding
+from devhost.durable.entities import entity_id, response_event, run_batch, split_entity_id
 from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.replay import played_json
+from devhost.durable.rewind import plan_rewind
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
 from devhost.functions import FunctionIndex, FunctionInfo
 
@@ -355,9 +357,9 @@ class DurableEngine:
             await self._entity_event.wait()
             self._entity_event.clear()
             while self._entity_ready:
-                entity_id = self._entity_ready.popleft()
+                target = self._entity_ready.popleft()
                 try:
-                    self._entity_batch(entity_id)
+                    self._entity_batch(target)
                 except Exception:
                     log.exception("entity batch failed in the host", extra={"count": 1})
                 await asyncio.sleep(0)
@@ -706,44 +708,15 @@ class DurableEngine:
             raise EngineError(410, f"The instance '{instance_id}' is in the {row.status} state.")
         if row.status != "Failed":
             return
-        events = self.history_events(instance_id)
-        retries: dict[str, dict[str, Any]] = row.progress.setdefault("retries", {})
-        drop_ids: set[int] = set()
-        drop_timers: set[int] = set()
-        for group in retries.values():
-            if group.get("done") and group.get("timer_last") is not None:
-                drop_ids.add(group["current"])
-                drop_timers.add(group["timer_last"])
-                if group["timer_last"] == row.progress.get("next_seq", 0) - 1:
-                    row.progress["next_seq"] -= 1
-                group.update(done=False, timer=None, timer_last=None)
-        retry_seqs = {s for g in retries.values() for s in g["seqs"]}
-        kept: list[dict[str, Any]] = []
-        redo: list[dict[str, Any]] = []
-        scheduled = {e["EventId"]: e for e in events if e["EventType"] in replay_seq_types()}
-        for ev in events:
-            kind = ev["EventType"]
-            if kind in (EventType.ExecutionCompleted, EventType.ExecutionFailed):
-                continue
-            if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
-                task_id = ev.get("TaskScheduledId")
-                if task_id in drop_ids or task_id not in retry_seqs:
-                    if task_id in scheduled:
-                        redo.append(scheduled[task_id])
-                    continue
-            if kind in (EventType.TimerCreated,) and ev.get("EventId") in drop_timers:
-                continue
-            if kind == EventType.TimerFired and ev.get("TimerId") in drop_timers:
-                continue
-            kept.append(ev)
-        live = Live(row, played=[played_json(e) for e in kept], kick=True)
+        plan = plan_rewind(self.history_events(instance_id), row.progress)
+        live = Live(row, played=[played_json(e) for e in plan.kept], kick=True)
         rewind_children: list[str] = []
         with self._step() as step:
             self.store.delete_messages_of(instance_id, ORCH)
             self.store.replace_history(instance_id, live.played or [])
             row.status, row.output, row.updated = "Running", None, time.time()
             self.store.save_instance(row)
-            for ev in redo:
+            for ev in plan.redo:
                 if ev["EventType"] == EventType.TaskScheduled:
                     payload = {
                         "seq": ev["EventId"],
@@ -764,7 +737,7 @@ class DurableEngine:
             self._mark_ready(instance_id)
         for child_id in rewind_children:
             self.rewind(child_id, reason)
-        log.info("instance rewound", extra={"count": len(redo)})
+        log.info("instance rewound", extra={"count": len(plan.redo)})
 
     def purge(self, instance_id: str) -> int:
         if self.store.load_instance(instance_id) is None:
@@ -793,78 +766,44 @@ class DurableEngine:
     # entities --------------------------------------------------------------------------------------------
 
     def signal_entity(self, name: str, key: str, operation: str, value: Any) -> None:
-        entity_id = f"@{name.lower()}@{key}"
         request = {"op": operation, "id": uuid4().hex, "input": value, "parent": None, "isSignal": True}
         with self._step() as step:
-            self._post(step, ENTITY, entity_id, request)
+            self._post(step, ENTITY, entity_id(name, key), request)
 
     def read_entity(self, name: str, key: str) -> tuple[bool, str | None]:
-        found = self.store.load_entity(f"@{name.lower()}@{key}")
+        found = self.store.load_entity(entity_id(name, key))
         if found is None:
             return False, None
         return found[0], found[1]
 
     def list_entities(self, name: str) -> list[tuple[str, bool, str | None, float]]:
-        return self.store.list_entities(f"@{name.lower()}@")
+        return self.store.list_entities(entity_id(name, ""))
 
-    def _entity_batch(self, entity_id: str) -> None:
-        pending = self._entity_ops.pop(entity_id, [])
+    def _entity_batch(self, target: str) -> None:
+        pending = self._entity_ops.pop(target, [])
         if not pending:
             return
         batch, rest = pending[: self.max_entity_batch], pending[self.max_entity_batch :]
         if rest:
-            self._entity_ops[entity_id] = rest
-            self._entity_ready.append(entity_id)
+            self._entity_ops[target] = rest
+            self._entity_ready.append(target)
             self._entity_event.set()
-        _, name, key = entity_id.split("@", 2)
-        loaded = self.store.load_entity(entity_id)
+        name, _ = split_entity_id(target)
+        loaded = self.store.load_entity(target)
         exists, state = (loaded[0], loaded[1]) if loaded else (False, None)
         info = self._function(name, "entityTrigger")
-        results: list[dict[str, Any]]
-        if info is None:
-            error = json.dumps(f"The entity function '{name}' doesn't exist.")
-            results = [{"isError": True, "result": error} for _ in batch]
-        else:
-            context = {
-                "self": {"name": name, "key": key},
-                "exists": exists,
-                "state": state,
-                "batch": [
-                    {
-                        "name": m.payload["op"],
-                        "input": None if m.payload.get("input") is None else json.dumps(m.payload["input"]),
-                        "isSignal": bool(m.payload.get("isSignal")),
-                    }
-                    for m in batch
-                ],
-            }
-            try:
-                out = json.loads(info.callable(json.dumps(context)))
-                results = out["results"]
-                exists, state = bool(out["entityExists"]), out.get("entityState")
-            except Exception as exc:
-                error = json.dumps(f"{type(exc).__name__}: {exc}")
-                results = [{"isError": True, "result": error} for _ in batch]
+        outcome = run_batch(info.callable if info else None, target, exists, state, batch)
         with self._step() as step:
             self.store.delete_messages([m.id for m in batch])
-            self.store.save_entity(entity_id, exists, state, time.time())
-            for message, result in zip(batch, results, strict=False):
+            self.store.save_entity(target, outcome.exists, outcome.state, time.time())
+            for message, result in zip(batch, outcome.results, strict=False):
                 parent = message.payload.get("parent")
                 if message.payload.get("isSignal") or not parent:
                     continue
-                response: dict[str, Any] = {"result": result.get("result")}
-                if result.get("isError"):
-                    response["exceptionType"] = "Exception"
-                raised = event(
-                    EventType.EventRaised, utcnow(), Name=message.payload["id"], Input=json.dumps(response)
-                )
+                raised = response_event(message.payload, result)
                 self._post(
                     step, ORCH, parent, {"event": raised, "exec": message.payload.get("parentExecution")}
                 )
-
-
-def replay_seq_types() -> tuple[int, ...]:
-    return (EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated)
 
 
 def timespan_seconds(text: str) -> float:
