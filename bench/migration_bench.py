@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fixtures.cosmos_server import run_cosmos_server  # noqa: E402
+from fixtures.cosmos_server import CosmosServer, run_cosmos_server  # noqa: E402
+from fixtures.processes import PROJECT_ROOT, ServerProcess, free_port, node_executable  # noqa: E402
 
 from reddytalk.migration import source, state  # noqa: E402
 from reddytalk.migration.fake_legacy import FakeOptions, generate  # noqa: E402
@@ -55,6 +56,26 @@ def legacy_database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def cosmos_server(workdir: Path, keep_alive: bool) -> Iterator[CosmosServer]:
+    """The Cosmos DB server; with ``keep_alive`` it keeps HTTPS connections open as Azure Cosmos DB does
+    (its CLI answers every request with ``Connection: close``, so each request pays a TLS handshake)."""
+    if not keep_alive:
+        with run_cosmos_server(workdir) as server:
+            yield server
+        return
+    port = free_port()
+    script = f"require('@vercel/cosmosdb-server').createHttpsServer({{keepAlive: true}}).listen({port}, '127.0.0.1')"
+    server = ServerProcess(
+        "cosmosdb-server", [node_executable(), "-e", script], workdir / "cosmos.log", [port], PROJECT_ROOT
+    )
+    try:
+        server.wait_ready()
+        yield CosmosServer(port)
+    finally:
+        server.stop()
 
 
 async def naive(conn: state.Conn, store: DocumentStore, conv: Converter, sample: int) -> dict[str, Any]:
@@ -198,9 +219,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             transcript_lines=max(1000, int(args.lines * args.cosmos_scale)),
             long_transcripts=1,
         )
-        with tempfile.TemporaryDirectory() as tmp, run_cosmos_server(Path(tmp)) as server:
+        keep_alive = not args.cosmos_no_keepalive
+        with tempfile.TemporaryDirectory() as tmp, cosmos_server(Path(tmp), keep_alive) as server:
             env = {"DOCUMENTS_CONNECTION": server.connection_string, "DOCUMENTS_DATABASE": "bench"}
-            results["targets"].append(await run_target("cosmos", env, scaled, args))
+            results["targets"].append(
+                await run_target("cosmos", env, scaled, args) | {"keep_alive": keep_alive}
+            )
     for t in results["targets"]:
         t["meets_target"] = (
             t["full_load"]["rows_per_s"] >= 5000 if t["target"] == "embedded" else t["speedup_vs_naive"] >= 10
@@ -217,6 +241,9 @@ def main() -> None:
     parser.add_argument("--targets", default="embedded,cosmos")
     parser.add_argument(
         "--cosmos-scale", type=float, default=1.0, help="volume factor for the Cosmos server run"
+    )
+    parser.add_argument(
+        "--cosmos-no-keepalive", action="store_true", help="run the stock server CLI (Connection: close)"
     )
     parser.add_argument(
         "--naive-sample", type=int, default=2000, help="rows per table for the naive baseline"

@@ -16,6 +16,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import psycopg
+
+from reddytalk.errors import ReddyTalkError
 from reddytalk.migration import state
 from reddytalk.migration.cutover import cutover, rollback
 from reddytalk.migration.fake_legacy import FakeOptions, generate
@@ -90,9 +93,24 @@ Command = Callable[[argparse.Namespace, state.Conn, Callable[[], DocumentStore]]
 
 
 def _run(args: argparse.Namespace, command: Command) -> int:
-    report = asyncio.run(_with_connections(args, command))
+    try:
+        report = asyncio.run(_with_connections(args, command))
+    except (ReddyTalkError, psycopg.Error, OSError, ExceptionGroup) as exc:
+        report = Report(args.migrate_command)
+        report.fail(_describe(exc))
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.ok else 1
+
+
+def _describe(exc: BaseException) -> str:
+    """One line naming what failed, without row contents (PHI stays out of the output)."""
+    if isinstance(exc, ExceptionGroup):
+        return _describe(exc.exceptions[0])
+    if isinstance(exc, ReddyTalkError):
+        return f"{exc.code}: {exc.message} (rerun to resume from the last checkpoint)"
+    if isinstance(exc, psycopg.Error):
+        return f"PostgreSQL: {type(exc).__name__} {exc.sqlstate or ''}".strip()
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def _with_connections(args: argparse.Namespace, command: Command) -> Report:

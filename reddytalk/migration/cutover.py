@@ -20,6 +20,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from reddytalk.migration import source, state
+from reddytalk.migration.build import build_rows, build_transcripts
 from reddytalk.migration.report import Report
 from reddytalk.migration.state import SCHEMA, Conn
 from reddytalk.migration.sync import Syncer
@@ -146,10 +147,8 @@ async def _delete_rows(conn: Conn, table: Table, ids: list[str]) -> None:
 
 
 async def _rollback_rows(conn: Conn, writer: Writer, conv: Converter, table: Table) -> dict[str, int]:
-    source_digests: dict[str, bytes] = {}
-    for row in await source.all_rows(conn, table):
-        if not row["_reason"]:
-            source_digests[str(row["id"])] = row_digest(table, conv.document(table, row))
+    built = build_rows(conv, table, await source.all_rows(conn, table))
+    source_digests = {d["id"]: row_digest(table, d) for d in built.docs}  # quarantined rows are left alone
     seen: set[str] = set()
     written = rekeyed = 0
     foreign: list[tuple[str, str]] = []
@@ -171,15 +170,17 @@ async def _rollback_rows(conn: Conn, writer: Writer, conv: Converter, table: Tab
     return {"written_back": written, "deleted": len(gone), "rekeyed": rekeyed}
 
 
-async def _rollback_lines(conn: Conn, writer: Writer, conv: Converter, table: Table) -> dict[str, int]:
-    source_digests: dict[str, bytes] = {}
+async def _rollback_lines(
+    conn: Conn, writer: Writer, conv: Converter, table: Table, max_part_bytes: int
+) -> dict[str, int]:
+    source_digests: dict[str, bytes] = {}  # lines that are in the store unless deleted after cutover
     after: str | None = None
     while groups := await source.sessions_after(conn, after, 500):
+        lines = await source.lines_of(conn, groups)
         reasons = await source.session_reasons(conn, groups)
-        for row in await source.lines_of(conn, groups):
-            sid = "" if row["session_id"] is None else str(row["session_id"])
-            if not row["_reason"] and sid in reasons and not reasons[sid]:
-                source_digests[str(row["id"])] = line_digest(sid, conv.line(row, table))
+        for doc in build_transcripts(conv, table, groups, lines, reasons, max_part_bytes).docs:
+            for line in doc["lines"]:
+                source_digests[line["line_id"]] = line_digest(doc["session_id"], line)
         after = groups[-1]
     seen: set[str] = set()
     written = 0
@@ -227,7 +228,7 @@ async def rollback(
         t = time.perf_counter()
         for table in TABLES:
             if table.grouped:
-                stats = await _rollback_lines(conn, syncer.writer, conv, table)
+                stats = await _rollback_lines(conn, syncer.writer, conv, table, syncer.max_part_bytes)
             else:
                 stats = await _rollback_rows(conn, syncer.writer, conv, table)
             report.table(table.name).update(stats)

@@ -8,6 +8,7 @@ re-write replaces rather than duplicates. The next batch is read while the curre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -58,21 +59,29 @@ async def load_table(
     after = await checkpoint.get(conn, f"full:{table.name}")
     stats["resumed_from"] = after
     total = await source.count(reader, table)
+    may_release = await state.has_quarantine(conn, table.name)
     started = time.perf_counter()
     rows = docs = quarantined = 0
     with tqdm(total=total, desc=table.name, unit="row", disable=not opts.progress, leave=False) as bar:
         pending = asyncio.ensure_future(_next_batch(reader, conv, table, after, opts))
-        while (batch := await pending) is not None:
-            built, last = batch
-            pending = asyncio.ensure_future(_next_batch(reader, conv, table, last, opts))
-            await writer.upsert_all(table.container, built.docs)
-            await state.release(conn, table.name, built.valid_ids)
-            await state.quarantine(conn, built.quarantined)
-            await checkpoint.put(conn, f"full:{table.name}", last)
-            rows += built.rows
-            docs += len(built.docs)
-            quarantined += len(built.quarantined)
-            bar.update(built.rows)
+        try:
+            while (batch := await pending) is not None:
+                built, last = batch
+                pending = asyncio.ensure_future(_next_batch(reader, conv, table, last, opts))
+                await writer.upsert_all(table.container, built.docs)
+                if may_release:  # only a rerun can find earlier quarantine entries to forget
+                    await state.release(conn, table.name, built.valid_ids)
+                await state.quarantine(conn, built.quarantined)
+                await checkpoint.put(conn, f"full:{table.name}", last)
+                rows += built.rows
+                docs += len(built.docs)
+                quarantined += len(built.quarantined)
+                bar.update(built.rows)
+        finally:
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
     await checkpoint.put(conn, done_key, "1")
     elapsed = time.perf_counter() - started
     stats.update(

@@ -24,7 +24,11 @@ Conn = psycopg.AsyncConnection[dict[str, Any]]
 
 
 async def connect(dsn: str) -> Conn:
-    return await psycopg.AsyncConnection.connect(dsn, autocommit=True, row_factory=dict_row)
+    # No server-side prepared statements: a generic plan for ``= ANY(%s)`` over thousands of keys can
+    # pick a sequential scan; custom plans use the indexes.
+    return await psycopg.AsyncConnection.connect(
+        dsn, autocommit=True, row_factory=dict_row, prepare_threshold=None
+    )
 
 
 def _sql(name: str) -> str:
@@ -91,6 +95,14 @@ async def release_groups(conn: Conn, table: str, groups: list[str]) -> None:
         await conn.execute(
             f"DELETE FROM {SCHEMA}.quarantine WHERE table_name = %s AND group_key = ANY(%s)", (table, groups)
         )
+
+
+async def has_quarantine(conn: Conn, table: str) -> bool:
+    cur = await conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {SCHEMA}.quarantine WHERE table_name = %s) AS x", (table,)
+    )
+    row = await cur.fetchone()
+    return bool(row and row["x"])
 
 
 async def quarantined_ids(conn: Conn, table: str, ids: list[str]) -> set[str]:

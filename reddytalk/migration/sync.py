@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,13 +189,16 @@ class Syncer:
         reasons = await source.session_reasons(self.conn, groups)
         built = build_transcripts(self.conv, table, groups, lines, reasons, self.max_part_bytes)
         wanted = {d["id"] for d in built.docs}
-        deletes: list[tuple[str, str]] = []
-        for group in groups:
-            if group == source.NULL_GROUP:
-                continue
-            for doc_id in await existing_ids(self.writer, table, group):
-                if doc_id not in wanted:
-                    deletes.append((doc_id, group))
+        real = [g for g in groups if g != source.NULL_GROUP]
+        existing = await self.writer.gather(
+            [functools.partial(existing_ids, self.writer, table, g) for g in real]
+        )
+        deletes = [
+            (doc_id, g)
+            for g, ids in zip(real, existing, strict=True)
+            for doc_id in ids
+            if doc_id not in wanted
+        ]
         await self.writer.upsert_all(table.container, built.docs)
         await self.writer.delete_all(table.container, deletes)
         await state.release_groups(self.conn, table.name, groups)

@@ -76,6 +76,15 @@ class Writer:
             self.stats.writes += 1
             return result
 
+    async def gather(self, ops: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+        """Run read operations with the same bound and retries as writes; results in order."""
+
+        async def one(op: Callable[[], Awaitable[T]]) -> T:
+            async with self._sem:
+                return await self._with_retry(op)
+
+        return list(await asyncio.gather(*(one(op) for op in ops)))
+
     async def upsert_all(self, container: str, docs: Sequence[dict[str, Any]]) -> None:
         async with asyncio.TaskGroup() as tg:
             for doc in docs:

@@ -34,6 +34,7 @@ async def test_cutover_then_rollback_loses_nothing_written_after_cutover(
 ) -> None:
     switch = tmp_path / "switch.json"
     await full_load(legacy, reader, writer, conv, OPTS)
+    counts_before = await _counts(legacy)
     await legacy.execute("UPDATE patients SET notes = 'written before cutover' WHERE id = 7")
     syncer = Syncer(legacy, writer, conv, max_part_bytes=PART_BYTES)
     done = await cutover(legacy, syncer, conv, switch, CHECK)
@@ -101,6 +102,11 @@ async def test_cutover_then_rollback_loses_nothing_written_after_cutover(
         )
     ).fetchone()
     assert line == {"s": part["session_id"], "text": "See you Tuesday."}
+    # Nothing else changed: quarantined rows (never in the store) were not mistaken for deletions.
+    assert await _counts(legacy) == {
+        **counts_before,
+        "call_transcripts": counts_before["call_transcripts"] + 1,
+    }
     # Legacy writes work again, and the store mirrors the legacy data (parallel running resumes).
     await legacy.execute("UPDATE patients SET notes = 'after rollback' WHERE id = 8")
     await syncer.drain()
@@ -125,3 +131,19 @@ async def test_cutover_aborts_and_unfreezes_when_validation_fails(
     assert not (tmp_path / "s.json").exists()
     assert (await state.control(legacy))["frozen"] is False
     await legacy.execute("UPDATE patients SET notes = 'still writable' WHERE id = 8")
+
+
+async def _counts(conn: state.Conn) -> dict[str, int]:
+    out = {}
+    for table in (
+        "users",
+        "patients",
+        "call_sessions",
+        "call_transcripts",
+        "training_data",
+        "model_versions",
+    ):
+        row = await (await conn.execute(f"SELECT count(*) AS n FROM {table}")).fetchone()
+        assert row is not None
+        out[table] = int(row["n"])
+    return out
