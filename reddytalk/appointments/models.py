@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+# Ids that end up in audit entries (letter first, as ``reddytalk.audit`` requires).
+AuditedId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")]
 
 
 def _aware(value: datetime) -> datetime:
@@ -57,7 +59,7 @@ class AppointmentFilter(_Request):
 
     day: date | None = None
     provider_id: Ident | None = None
-    patient_id: Ident | None = None
+    patient_id: AuditedId | None = None
     include_cancelled: bool = False
 
 

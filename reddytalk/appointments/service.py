@@ -18,6 +18,7 @@ from reddytalk.appointments.models import (
     AppointmentOut,
 )
 from reddytalk.audit import AuditLog
+from reddytalk.audit_refs import audit_ref
 from reddytalk.auth.rbac import Principal
 from reddytalk.errors import NotFound
 from reddytalk.practice.booking import Booking
@@ -124,7 +125,7 @@ class StaffAppointments:
             practice_id=who.practice_id,
             action="read",
             resource_type="appointment",
-            resource_id=appointment_id,
+            resource_id=audit_ref(appointment_id),
             purpose="scheduling",
             outcome=outcome,
             request_id=request_id,

@@ -98,7 +98,7 @@ class AuthService:
 
     # --- registration ----------------------------------------------------------------------
     async def register_practice(self, req: RegisterPractice) -> SessionOut:
-        practice_id = uuid.uuid4().hex
+        practice_id = "prc-" + uuid.uuid4().hex  # ids start with a letter (audit identifiers)
         now = self._now_iso()
         password_hash = await self.passwords.hash(req.password)
         user = await self._create_user(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reddytalk.audit import AuditLog
+from reddytalk.audit_refs import audit_ref
 from reddytalk.auth.rbac import Principal
 from reddytalk.errors import NotFound, PreconditionFailed
 from reddytalk.patients.models import (
@@ -180,7 +181,7 @@ class PatientRecords:
             practice_id=who.practice_id,
             action=action,
             resource_type=resource_type,
-            resource_id=resource_id,
+            resource_id=audit_ref(resource_id),
             purpose=PURPOSE,
             outcome=outcome,
             request_id=request_id,
