@@ -185,3 +185,10 @@ async def test_events_delivered_together_carry_over_continue_as_new(host: Harnes
     await host.client.resume(instance_id, "release")
     status = await host.wait(instance_id, timeout=10)
     assert status.output == 7
+
+
+async def test_mixed_task_kinds_are_numbered_like_the_sdk(host: Harness) -> None:
+    instance_id = await host.client.start_new("mixed", None, "mix")
+    status = await host.wait(instance_id)
+    assert status.runtime_status == df.OrchestrationRuntimeStatus.Completed, status.output
+    assert status.output == ["Hello a!", 3, ["Hello s!"], 42, 4]

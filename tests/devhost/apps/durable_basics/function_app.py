@@ -279,3 +279,24 @@ def flaky_orch(context: df.DurableOrchestrationContext):
 def retrying_sub(context: df.DurableOrchestrationContext):
     options = df.RetryOptions(first_retry_interval_in_milliseconds=20, max_number_of_attempts=3)
     return (yield context.call_sub_orchestrator_with_retry("flaky_orch", options, context.get_input()))
+
+
+@app.orchestration_trigger(context_name="context")
+def mixed(context: df.DurableOrchestrationContext):
+    """Every kind of task id in one orchestration: host and SDK must number them the same way."""
+    entity = df.EntityId("Counter", context.get_input())
+    context.signal_entity(entity, "add", 3)
+    first = yield context.task_all(
+        [
+            context.call_activity("say_hello", "a"),
+            context.create_timer(context.current_utc_datetime + timedelta(milliseconds=10)),
+            context.call_entity(entity, "get"),
+            context.call_sub_orchestrator("chain", ["s"]),
+        ]
+    )
+    context.signal_entity(entity, "add", 1)
+    timeout = context.create_timer(context.current_utc_datetime + timedelta(seconds=30))
+    winner = yield context.task_any([context.call_activity("double", 21), timeout])
+    timeout.cancel()
+    final = yield context.call_entity(entity, "get")
+    return [first[0], first[2], first[3], winner.result, final]
