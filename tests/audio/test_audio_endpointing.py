@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import RATE, SpeechFn, build_call
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic_calls import RATE, SpeechFn, build_call
 
 from audio.endpointing import (
     EndOfTurnDetector,
