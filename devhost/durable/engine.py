@@ -443,6 +443,11 @@ class DurableEngine:
             live.played = self.store.load_history(row.instance_id)
         now = utcnow()
         inbox = _sort_inbox(live, row, one_external)
+        if not (inbox.retry_steps or inbox.others or inbox.externals or live.kick or not live.played):
+            # only stale messages (timers, results of an earlier execution): drop them without an episode
+            with self.store.transaction():
+                self.store.delete_messages(inbox.consumed)
+            return
         live.kick = False
 
         current: list[dict[str, Any]] = [event(EventType.OrchestratorStarted, now)]

@@ -192,3 +192,26 @@ async def test_mixed_task_kinds_are_numbered_like_the_sdk(host: Harness) -> None
     status = await host.wait(instance_id)
     assert status.runtime_status == df.OrchestrationRuntimeStatus.Completed, status.output
     assert status.output == ["Hello a!", 3, ["Hello s!"], 42, 4]
+
+
+async def test_stale_timers_of_an_earlier_execution_add_no_episodes(host: Harness) -> None:
+    instance_id = await host.client.start_new("event_loop", None, 0)
+    await host.wait(instance_id, statuses={"Running"})
+    await host.client.raise_event(instance_id, "add", 5)
+    status = await host.wait(instance_id, statuses={"Running"})
+    before = host.engine.history_events(instance_id)
+    # a late message for the finished execution (e.g. a cancelled timer) must not touch the new one
+    live = host.engine._active[instance_id]
+    with host.engine._step() as step:
+        stale = {
+            "event": {
+                "EventType": 11,
+                "EventId": -1,
+                "Timestamp": "2024-01-01T00:00:00.000000Z",
+                "TimerId": 0,
+            }
+        }
+        host.engine._post(step, "orch", instance_id, {**stale, "exec": "an-earlier-execution"})
+    await asyncio.sleep(0.1)
+    assert host.engine.history_events(instance_id) == before
+    assert not live.inbox and status.runtime_status == df.OrchestrationRuntimeStatus.Running
