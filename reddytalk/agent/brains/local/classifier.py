@@ -65,7 +65,7 @@ class IntentClassifier:
 
 
 def train(
-    examples: dict[str, list[str]], *, epochs: int = 300, rate: float = 2.0, l2: float = 1e-4
+    examples: dict[str, list[str]], *, epochs: int = 200, rate: float = 20.0, l2: float = 0.0
 ) -> IntentClassifier:
     """Fit a softmax regression on (text, intent) pairs with sparse full-batch gradient descent."""
     labels = tuple(sorted(examples))
