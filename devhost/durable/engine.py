@@ -388,9 +388,13 @@ class DurableEngine:
             )
             kwargs = {str(info.trigger["name"]): value}
             fn = info.callable
+            deadline = asyncio.timeout(self.function_timeout)  # no extra task per call, unlike wait_for
             try:
-                result = await asyncio.wait_for(self._call_activity(fn, kwargs), self.function_timeout)
+                async with deadline:
+                    result = await self._call_activity(fn, kwargs)
             except TimeoutError:
+                if not deadline.expired():
+                    raise
                 raise TimeoutError(
                     f"Timeout value of {self.function_timeout_text} was exceeded by function: Functions.{name}"
                 ) from None
