@@ -181,6 +181,9 @@ class CosmosDocumentStore:
             self._database = None
             self._containers.clear()
             await client.close()
+            # aiohttp closes TLS transports a moment after the session (its documented graceful
+            # shutdown); without this pause they can outlive the event loop and leak.
+            await asyncio.sleep(0.1)
 
     # -- internals -----------------------------------------------------------------------------
 
