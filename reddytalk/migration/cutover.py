@@ -147,8 +147,10 @@ async def _delete_rows(conn: Conn, table: Table, ids: list[str]) -> None:
 
 
 async def _rollback_rows(conn: Conn, writer: Writer, conv: Converter, table: Table) -> dict[str, int]:
-    built = build_rows(conv, table, await source.all_rows(conn, table))
-    source_digests = {d["id"]: row_digest(table, d) for d in built.docs}  # quarantined rows are left alone
+    rows = await source.all_rows(conn, table)
+    # Unchanged = equal to its row as it is now (valid or not); gone = a valid row without a document.
+    current = {str(r["id"]): row_digest(table, conv.document(table, r)) for r in rows}
+    source_digests = {d["id"]: current[d["id"]] for d in build_rows(conv, table, rows).docs}
     seen: set[str] = set()
     written = rekeyed = 0
     foreign: list[tuple[str, str]] = []
@@ -156,7 +158,7 @@ async def _rollback_rows(conn: Conn, writer: Writer, conv: Converter, table: Tab
         doc_id = str(doc["id"])
         legacy_id = await _legacy_id(conn, table, table.container, doc_id)
         seen.add(legacy_id)
-        if legacy_id == doc_id and source_digests.get(doc_id) == row_digest(table, canonical(doc)):
+        if legacy_id == doc_id and current.get(doc_id) == row_digest(table, canonical(doc)):
             continue
         await _upsert_row(conn, table, legacy_id, conv.row(table, doc))
         written += 1
@@ -173,14 +175,17 @@ async def _rollback_rows(conn: Conn, writer: Writer, conv: Converter, table: Tab
 async def _rollback_lines(
     conn: Conn, writer: Writer, conv: Converter, table: Table, max_part_bytes: int
 ) -> dict[str, int]:
+    current: dict[str, bytes] = {}  # every legacy line as it is now
     source_digests: dict[str, bytes] = {}  # lines that are in the store unless deleted after cutover
     after: str | None = None
     while groups := await source.sessions_after(conn, after, 500):
         lines = await source.lines_of(conn, groups)
         reasons = await source.session_reasons(conn, groups)
+        for row in lines:
+            sid = "" if row["session_id"] is None else str(row["session_id"])
+            current[str(row["id"])] = line_digest(sid, conv.line(row, table))
         for doc in build_transcripts(conv, table, groups, lines, reasons, max_part_bytes).docs:
-            for line in doc["lines"]:
-                source_digests[line["line_id"]] = line_digest(doc["session_id"], line)
+            source_digests.update((line["line_id"], b"") for line in doc["lines"])
         after = groups[-1]
     seen: set[str] = set()
     written = 0
@@ -192,7 +197,7 @@ async def _rollback_lines(
             if not legacy_id:
                 continue
             seen.add(legacy_id)
-            if legacy_id == line_id and source_digests.get(line_id) == line_digest(session_id, line):
+            if legacy_id == line_id and current.get(line_id) == line_digest(session_id, line):
                 continue
             values = conv.line_row(table, session_id, line)
             await conn.execute(

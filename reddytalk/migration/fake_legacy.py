@@ -53,6 +53,7 @@ class FakeOptions:
     sessions: int | None = None  # default: patients // 2, at least 5
     transcript_lines: int | None = None  # default: 10 per patient
     long_transcripts: int = 1  # sessions whose transcript exceeds one document
+    long_transcript_lines: int = 2000
     long_line_bytes: int = 1200
     huge_line: bool = True  # one single line larger than a document can hold
     quirks: bool = True
@@ -264,7 +265,7 @@ async def generate(conn: Conn, opts: FakeOptions) -> FakeCounts:
 
     long_ids = [s[0] for s in sessions[: opts.long_transcripts]]
     for sid in long_ids:
-        for k in range(2000):
+        for k in range(opts.long_transcript_lines):
             add_line(sid, _sentence(rng, opts.long_line_bytes // 5), BASE + dt.timedelta(seconds=k))
     if opts.huge_line and sessions:
         add_line(sessions[-1][0], "x" * 2_000_000, BASE)

@@ -25,7 +25,7 @@ from reddytalk.stores import open_documents
 from reddytalk.stores.documents.base import DocumentStore
 
 ADMIN_DSN = os.environ.get("REDDYTALK_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
-PART_BYTES = 20_000  # small transcript parts, so the tests exercise splitting
+PART_BYTES = 8_000  # small transcript parts, so the tests exercise splitting
 
 
 @dataclass
@@ -95,7 +95,14 @@ def conv() -> Converter:
     return Converter("America/New_York")
 
 
-SMALL = FakeOptions(patients=200, transcript_lines=1000, long_transcripts=1, long_line_bytes=60, seed=11)
+SMALL = FakeOptions(
+    patients=150,
+    transcript_lines=700,
+    long_transcripts=1,
+    long_transcript_lines=300,
+    long_line_bytes=60,
+    seed=11,
+)
 
 
 @pytest.fixture

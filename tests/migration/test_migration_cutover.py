@@ -20,7 +20,7 @@ from reddytalk.stores.documents.base import DocumentStore, Query
 
 pytestmark = pytest.mark.postgres
 OPTS = LoadOptions(batch_rows=100, batch_sessions=40, max_part_bytes=PART_BYTES, progress=False)
-CHECK = ValidateOptions(sample=30, max_part_bytes=PART_BYTES, seed=3)
+CHECK = ValidateOptions(sample=10, max_part_bytes=PART_BYTES, seed=3)
 
 
 async def test_cutover_then_rollback_loses_nothing_written_after_cutover(
@@ -81,6 +81,7 @@ async def test_cutover_then_rollback_loses_nothing_written_after_cutover(
     assert json.loads(switch.read_text())[0]["value"] == "legacy"
     assert back.tables["patients"] == {"written_back": 2, "deleted": 1, "rekeyed": 1}
     assert back.tables["call_transcripts"]["written_back"] == 1
+    assert back.tables["call_sessions"] == {"written_back": 0, "deleted": 0, "rekeyed": 0}
     assert back.details["timings_s"]["total_s"] < 300
 
     rows = await (await legacy.execute("SELECT id, phone FROM patients WHERE id IN (3, 4)")).fetchall()
