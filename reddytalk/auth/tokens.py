@@ -87,10 +87,7 @@ class AccessTokens:
     def verify(self, token: str) -> VerifiedClaims:
         """Check signature, algorithm, headers, issuer, audience and times; ``Unauthorized`` if anything is off."""
         try:
-            header = jwt.get_unverified_header(token)
-            if header.get("alg") not in ALGORITHMS or _FORBIDDEN_HEADERS & set(header):
-                raise Unauthorized("invalid token")
-            claims: dict[str, Any] = jwt.decode(
+            decoded = jwt.api_jwt.decode_complete(
                 token,
                 self._secret,
                 algorithms=ALGORITHMS,
@@ -106,6 +103,10 @@ class AccessTokens:
                     "verify_iat": False,
                 },
             )
+            header: dict[str, Any] = decoded["header"]
+            claims: dict[str, Any] = decoded["payload"]
+            if header.get("alg") not in ALGORITHMS or _FORBIDDEN_HEADERS & set(header):
+                raise Unauthorized("invalid token")
             exp, nbf, iat = (claims[k] for k in ("exp", "nbf", "iat"))
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (exp, nbf, iat)):
                 raise Unauthorized("invalid token")
