@@ -3,7 +3,7 @@
 The agent's tools and the staff API both call these functions, so the rules live in one place:
 
 * a booking lies inside the practice's hours and the provider's schedule, on the 5-minute grid,
-  and never in the past;
+  never in the past and at most a year ahead;
 * no double booking: an appointment claims one ``hold`` document per 5-minute cell it covers
   (id ``hold:<provider>:<UTC cell>``, created in time order with create-if-absent), so of two
   concurrent bookings that overlap exactly one wins and the other gets ``Conflict``;
@@ -29,6 +29,7 @@ from reddytalk.practice.scheduling import cells, on_cell_grid, within_hours
 from reddytalk.stores.documents.base import Document, DocumentStore
 
 IDEMPOTENCY_TTL = 7 * 24 * 3600
+BOOKING_HORIZON = timedelta(days=366)
 STALE_HOLD = timedelta(minutes=2)  # a hold whose appointment never appeared this long after is orphaned
 
 
@@ -220,6 +221,8 @@ class Booking:
             raise ValidationFailed("start must be on a 5-minute boundary")
         if start <= now:
             raise ValidationFailed("that time is in the past")
+        if start > now + BOOKING_HORIZON:
+            raise ValidationFailed("bookings open at most a year ahead")
         practice = await self.repo.practice()
         provider = await self.repo.provider(provider_id)
         kind = await self.repo.appointment_type(type_id)

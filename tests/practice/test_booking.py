@@ -72,6 +72,7 @@ async def test_double_booking_refused_including_overlap(documents: EmbeddedDocum
         ("dr-patel", at(6, 10), "practice closed Sunday"),
         ("dr-patel", datetime(2026, 11, 30, 8, 0, tzinfo=ZONE), "in the past"),
         ("dr-patel", at(1, 10, 7), "off the 5-minute grid"),
+        ("dr-patel", datetime(2027, 12, 7, 10, 0, tzinfo=ZONE), "more than a year ahead"),
     ],
 )
 async def test_rules(documents: EmbeddedDocumentStore, provider: str, start: datetime, why: str) -> None:

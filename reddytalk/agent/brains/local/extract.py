@@ -80,7 +80,8 @@ TASK_WORDS = (
     (
         "reschedule",
         re.compile(
-            r"\b(?:reschedule|re schedule|rebook|postpone|(?:move|change|switch|push|bump) (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit|physical|follow up|checkup))\b"
+            r"\b(?:reschedule|re schedule|rebook|postpone|(?:move|push|bump|switch|shift) (?:my|the|our|his|her|one of)"
+            r"|change (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit|physical|follow up|checkup|vaccination|time|date))\b"
         ),
     ),
     (

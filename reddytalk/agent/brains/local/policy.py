@@ -341,18 +341,21 @@ class _Turn:
         return True
 
     def _match_appointment(self, upcoming: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The one appointment the caller singled out: by choice, type, provider, then day."""
         ents, slots = self.ents, self.state.slots
         if ents.choice is not None and -len(upcoming) <= ents.choice < len(upcoming):
             return upcoming[ents.choice]
-        day = slots.get("day")
-        matches = [
-            a
-            for a in upcoming
-            if (day and a["start"][:10] == day)
-            or (slots.get("provider") and a["provider_id"] == slots["provider"] and not day)
-            or (slots.get("type") and a["appointment_type"] == slots["type"] and not day)
-        ]
-        return matches[0] if len(matches) == 1 else None
+        tests = (
+            ("type", lambda a: a["appointment_type"] == slots.get("type")),
+            ("provider", lambda a: a["provider_id"] == slots.get("provider")),
+            ("day", lambda a: a["start"][:10] == slots.get("day")),
+        )
+        for key, test in tests:
+            if slots.get(key):
+                matches = [a for a in upcoming if test(a)]
+                if len(matches) == 1:
+                    return matches[0]
+        return None
 
     async def book_step(self, ents: Entities) -> None:
         state, slots = self.state, self.state.slots
