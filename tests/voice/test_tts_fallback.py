@@ -251,3 +251,20 @@ async def test_stalled_azure_synthesis_is_stopped_and_the_next_provider_speaks(
     assert {name for name, _ in heard} == {"local"}
     assert time.perf_counter() - started < 3.0
     assert tts.breakers["azure"].state == "closed"  # one failure, below the threshold
+
+
+async def test_failover_logs_carry_no_spoken_text(
+    elevenlabs: ElevenLabsTextToSpeech,
+    elevenlabs_standin: ElevenLabsStandIn,
+    azure: AzureTextToSpeech,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    elevenlabs_standin.error_status = 422
+    sentence = "Margaret Okonkwo, your results are ready."
+    with caplog.at_level("DEBUG"):
+        assert await sources(chain(elevenlabs, azure), sentence) == {"azure"}
+    failures = [r for r in caplog.records if r.name == "reddytalk.voice.tts.fallback"]
+    assert failures and failures[0].__dict__["provider"] == "elevenlabs"
+    ours = [r for r in caplog.records if not r.name.startswith(("websockets.server", "uvicorn"))]  # stand-ins
+    leaks = [r.name for r in ours if "Okonkwo" in r.getMessage() + str(r.__dict__)]
+    assert not leaks, leaks
