@@ -13,17 +13,23 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from reddytalk.errors import ValidationFailed
 from reddytalk.logs import request_id_var
 from reddytalk.stores.documents.base import Document, DocumentStore, Query
 
 CONTAINER = "audit"
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_.:@-]{0,159}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+_EMAIL = re.compile(r"[^@:]+@[^@]+\.[A-Za-z]{2,}$")
+
+
+class AuditFieldRejected(ValidationFailed, ValueError):
+    """A field is not an identifier or enumeration (it may be PHI); the message never echoes it."""
 
 
 def _checked(name: str, value: str, pattern: re.Pattern[str]) -> str:
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ValueError(f"audit field {name} must be an identifier, got something else")
+    if not isinstance(value, str) or not pattern.fullmatch(value) or _EMAIL.search(value):
+        raise AuditFieldRejected(f"audit field {name} must be an identifier, got something else")
     return value
 
 
@@ -59,7 +65,9 @@ class AuditLog:
         }
         return await self.documents.create(CONTAINER, entry)
 
-    async def list(self, practice_id: str, *, resource_id: str | None = None, limit: int = 100) -> list[Document]:
+    async def list(
+        self, practice_id: str, *, resource_id: str | None = None, limit: int = 100
+    ) -> list[Document]:
         where: dict[str, Any] = {"practice_id": practice_id}
         if resource_id is not None:
             where["resource_id"] = resource_id
