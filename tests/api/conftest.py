@@ -59,9 +59,13 @@ def auth(
     return AuthService(documents, settings, passwords=passwords, clock=clock)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The app on the local host with practices A and B (see ``world.py``); one per test session."""
+    """The app on the local host with practices A and B (see ``apiworld.py``), one per test module.
+
+    Module scope, because a running host holds its settings in the process environment: other
+    test modules must not see them.
+    """
     state = tmp_path_factory.mktemp("api-host")
     handle = start_host(state)
     try:

@@ -31,7 +31,7 @@ EXAMPLES_PER_OPERATION = 5
 SENT: list[str] = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fuzz_headers(api_world: World) -> dict[str, str]:
     with httpx.Client(base_url=api_world.base_url, timeout=30.0) as c:
         r = c.post(
