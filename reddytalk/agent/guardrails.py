@@ -40,7 +40,17 @@ _CONTRACTIONS = {
     "wanna": "want to",
     "gonna": "going to",
 }
-_SLIPS = {"chess": "chest", "bleedin": "bleeding", "breathin": "breathing", "od'd": "overdosed"}
+_SLIPS = {
+    "chess": "chest",
+    "pane": "pain",
+    "paine": "pain",
+    "breed": "breathe",
+    "bleedin": "bleeding",
+    "breathin": "breathing",
+    "allot": "a lot",
+    "attach": "attack",
+    "od'd": "overdosed",
+}
 
 # Words the patterns rely on; longer transcript words within a small edit distance snap to them.
 _VOCAB = [

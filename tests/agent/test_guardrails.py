@@ -16,6 +16,8 @@ EMERGENCIES = {
         "my dad has pain in his chest and his arm",
         "tightness in my chest since this morning",
         "my chess hurts",  # STT slip
+        "I have chest pane",  # STT slip
+        "I think it's a heart attach",  # STT slip
         "chest pains, bad ones",
     ],
     "breathing": [
@@ -28,6 +30,7 @@ EMERGENCIES = {
         "I'm struggling to breathe",
         "his lips are turning blue",
         "she can barely breath",
+        "I can't breed",  # STT slip
     ],
     "stroke": [
         "I think my mom is having a stroke",
@@ -44,6 +47,7 @@ EMERGENCIES = {
         "she's coughing up blood",
         "severe bleeding from a wound",
         "he is bleeding heavily",
+        "I'm bleeding allot",  # STT slip
     ],
     "suicidal": [
         "I want to kill myself",
