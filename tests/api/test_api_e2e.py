@@ -6,18 +6,22 @@ store the app writes.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import jwt
 import pytest
 from apiworld import PASSWORD, World, audit_entries, login
 
 from reddytalk.logs import RedactingJsonFormatter
+from reddytalk.settings import Settings
 
 
 def new_patient(client: httpx.Client, headers: dict[str, str], last: str = "Quinterro") -> dict[str, Any]:
@@ -433,3 +437,91 @@ def test_no_phi_passwords_or_tokens_in_logs(api_world: World, caplog: pytest.Log
         "zyxwv.qanary",
     ):
         assert secret not in lines
+
+
+def _forge(claims_over: dict[str, Any], *, key: str | None = None, alg: str = "HS256") -> str:
+    secret = key or Settings.from_env({}).jwt_secret.get_secret_value()
+    now = int(time.time())
+    claims = {
+        "iss": "reddytalk",
+        "aud": "reddytalk-api",
+        "sub": "x",
+        "practice_id": "a-practice",
+        "role": "admin",
+        "token_use": "access",
+        "ver": 0,
+        "jti": "j",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    } | claims_over
+    return jwt.encode(claims, secret, algorithm=alg)
+
+
+def test_forged_tokens_are_refused_over_http(api_world: World) -> None:
+    real = api_world.a.staff
+    header, payload, signature = real.access_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    admin_payload = (
+        base64.urlsafe_b64encode(json.dumps(claims | {"role": "admin"}).encode()).rstrip(b"=").decode()
+    )
+    none_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    forged = {
+        "alg none": f"{none_header}.{payload}.",
+        "tampered role": f"{header}.{admin_payload}.{signature}",
+        "wrong key": _forge({"sub": real.user_id}, key="an-attacker-secret-that-is-long-enough-0123456789"),
+        "expired": _forge(
+            {
+                "sub": real.user_id,
+                "iat": int(time.time()) - 2000,
+                "nbf": int(time.time()) - 2000,
+                "exp": int(time.time()) - 1200,
+                "role": "staff",
+                "practice_id": api_world.a.practice_id,
+            }
+        ),
+        "wrong audience": _forge(
+            {"sub": real.user_id, "aud": "signalr", "role": "staff", "practice_id": api_world.a.practice_id}
+        ),
+        # Right key and claims for a user that does not exist: the user check still refuses it.
+        "unknown subject": _forge({"sub": "0" * 32, "practice_id": api_world.a.practice_id}),
+        "other practice claim": _forge(
+            {"sub": real.user_id, "role": "staff", "practice_id": api_world.b.practice_id}
+        ),
+    }
+    with api_world.client() as c:
+        for name, token in forged.items():
+            r = c.get(
+                f"/api/patients/{api_world.foreign['patient_id']}",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code == 401, name
+            assert r.headers["www-authenticate"].startswith("Bearer")
+        assert (
+            c.post("/api/auth/invites", json={"email": "x@a.test"}, headers=real.headers).status_code == 403
+        )
+
+
+def test_two_simultaneous_patches_one_wins(api_world: World) -> None:
+    h = api_world.a.staff.headers
+    with api_world.client() as c:
+        patient = new_patient(c, h, last="Racer")
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def patch(phone: str) -> None:
+        with httpx.Client(base_url=api_world.base_url, timeout=30.0) as client:
+            barrier.wait()
+            r = client.patch(
+                f"/api/patients/{patient['id']}",
+                json={"phone": phone},
+                headers=h | {"If-Match": patient["etag"]},
+            )
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=patch, args=(p,)) for p in ("+15555550101", "+15555550102")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 412]
