@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -144,3 +145,34 @@ def test_http_starter_with_durable_client_binding_through_the_local_host(tmp_pat
             time.sleep(0.02)
         assert status.json()["runtimeStatus"] == "Completed"
         assert status.json()["output"] == ["Hello Oslo!", "Hello Lima!"]
+
+
+def test_repeated_kills_at_arbitrary_points_still_complete_everything_once(tmp_path: Path) -> None:
+    state, runs_file = tmp_path / "state", tmp_path / "runs.txt"
+    runs_file.touch()
+    n, kills, concurrency = 200, 3, 20  # 20 = the default activity limit on this 2-core machine (10 x cores)
+    delays = random.Random(7)
+    for attempt in range(kills):
+        with host_process(state, runs_file) as (proc, api), httpx.Client(base_url=api) as http:
+            if attempt == 0:
+                assert (
+                    http.post(
+                        "/orchestrators/fan_out/many", json={"n": n, "activity": "slow_double"}
+                    ).status_code
+                    == 202
+                )
+                # a JSON string holding JSON, as the Python client sends (a bare number would fail get_input)
+                assert http.post("/orchestrators/parent/tree", json="2").status_code == 202
+            time.sleep(delays.uniform(0.05, 0.4))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+    with host_process(state, runs_file) as (_proc, api), httpx.Client(base_url=api) as http:
+        assert wait_for(http, "many", "Completed")["output"] == sum(2 * i for i in range(n))
+        assert wait_for(http, "tree", "Completed")["output"] == {
+            "first": ["Hello A!", "Hello B!"],
+            "nested": [0, 2],
+        }
+    runs = Counter(line for line in runs_file.read_text().splitlines() if line.startswith("slow_double:"))
+    assert set(runs) == {f"slow_double:{i}" for i in range(n)}
+    # only work in flight at a kill may run again: at most the concurrency limit per kill
+    assert sum(runs.values()) <= n + kills * concurrency
