@@ -1,12 +1,15 @@
 """Structured JSON logging that cannot leak PHI.
 
-Three rules make a log line safe:
+Four rules make a log line safe:
 
 1. Positional ``%s`` arguments are never interpolated: they are replaced by ``[redacted]``, because
    they are where names, dates of birth and transcript text end up.
 2. ``extra`` fields pass only when their key is on ``SAFE_FIELDS`` (ids, counts, timings, status);
    any other key is logged with the value ``[redacted]``.
-3. The message text itself is scrubbed of phone numbers, dates, e-mail addresses and long digit runs.
+3. The message text itself is scrubbed of phone numbers, dates, e-mail addresses and long digit runs
+   (so are the string values of safe fields); a message that is not a string is dropped.
+4. Of an exception only the type is logged, plus the message of our own errors (``ReddyTalkError``
+   messages are PHI-free by contract); a vendor or built-in exception message may quote data.
 
 Request ids travel in a context variable so every line of one request or activity carries the same id.
 """
@@ -21,6 +24,8 @@ import sys
 import time
 import uuid
 from typing import Any
+
+from reddytalk.errors import ReddyTalkError
 
 REDACTED = "[redacted]"
 
@@ -62,12 +67,23 @@ SAFE_FIELDS = frozenset(
     }
 )
 
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+
 _SCRUBBERS = [
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # e-mail
     re.compile(r"\+?\d[\d\s().-]{7,}\d"),  # phone numbers and long digit runs
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),  # ISO dates
-    re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"),  # US dates
+    re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"),  # US and European dates
+    re.compile(  # "March 3, 1980", "Mar 3rd 1980"
+        rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{2,4}}\b", re.IGNORECASE
+    ),  # "3 March 1980"
 ]
+
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 _BUILTIN_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
 
@@ -88,10 +104,10 @@ def new_request_id() -> str:
 
 
 class RedactingJsonFormatter(logging.Formatter):
-    """Format records as one JSON object per line, applying the three rules above."""
+    """Format records as one JSON object per line, applying the rules above."""
 
     def format(self, record: logging.LogRecord) -> str:
-        template = str(record.msg)
+        template = record.msg if isinstance(record.msg, str) else REDACTED
         if record.args:
             template = re.sub(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifgex]", REDACTED, template)
         entry: dict[str, Any] = {
@@ -107,12 +123,31 @@ class RedactingJsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _BUILTIN_ATTRS or key.startswith("_"):
                 continue
-            entry[key] = value if key in SAFE_FIELDS and _is_plain(value) else REDACTED
+            if key in SAFE_FIELDS and _is_plain(value):
+                entry[key] = _safe_value(key, value)
+            else:
+                entry[key] = REDACTED
         if record.exc_info and record.exc_info[0] is not None:
-            # The exception type is useful; its message may hold PHI, so it is scrubbed.
-            exc = record.exc_info[1]
-            entry["error"] = {"type": record.exc_info[0].__name__, "message": scrub(str(exc))[:500]}
+            entry["error"] = _describe(record.exc_info[1])
         return json.dumps(entry, default=str)
+
+
+def _safe_value(key: str, value: Any) -> Any:
+    """Ids pass as they are (hex ids may hold digit runs); other text is scrubbed like messages."""
+    if not isinstance(value, str) or (key.endswith("_id") and _ID.match(value)):
+        return value
+    return scrub(value)
+
+
+def _describe(exc: BaseException | None) -> dict[str, Any]:
+    """The exception's type; its message only when it is one of ours (those never carry PHI)."""
+    described: dict[str, Any] = {"type": type(exc).__name__}
+    if isinstance(exc, ReddyTalkError):
+        described["code"] = exc.code
+        described["message"] = scrub(exc.message)[:500]
+    elif isinstance(exc, OSError) and exc.errno is not None:
+        described["errno"] = exc.errno
+    return described
 
 
 def _is_plain(value: Any) -> bool:
