@@ -311,6 +311,8 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
         (rf"\b(\d{{1,2}}) (?:of )?({MONTH_RE}),? (\d{{4}})\b", "dmy"),
         (r"\b(\d{4})[/ -](\d{1,2})[/ -](\d{1,2})\b", "ymd"),
         (r"\b(\d{1,2})[/ -](\d{1,2})[/ -](\d{4})\b", "mdy_num"),
+        (r"\b(\d{1,2})/(\d{1,2})/(\d{2})\b", "mdy_short"),
+        (rf"\b(?:born|birth|dob|birthday)\b.*?\b({MONTH_RE}) (\d{{1,2}}),? (\d{{2}})\b", "mdy_short_named"),
     ]
     for pattern, kind in patterns:
         match = re.search(pattern, text)
@@ -324,8 +326,12 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
                 found = date(int(g[2]), MONTHS[g[1]], int(g[0]))
             elif kind == "ymd":
                 found = date(int(g[0]), int(g[1]), int(g[2]))
-            else:
+            elif kind == "mdy_num":
                 found = date(int(g[2]), int(g[0]), int(g[1]))
+            else:  # two-digit year: this century unless that would be in the future
+                year = 2000 + int(g[2]) if 2000 + int(g[2]) <= today.year else 1900 + int(g[2])
+                month = int(g[0]) if kind == "mdy_short" else MONTHS[g[0]]
+                found = date(year, month, int(g[1]))
         except ValueError:
             continue
         if found.year >= 1900 and found <= today:
@@ -628,11 +634,12 @@ def extract(
     ents.done = bool(DONE.search(text))
     if ents.abandon or ents.done:
         ents.correction = False
-    if ents.name and (
-        ents.provider_id
-        and any(w in ents.name for w in clean(_provider_name(providers, ents.provider_id)).split())
-    ):
-        ents.name = None
+    if ents.name and ents.provider_id:
+        provider_words = set(clean(_provider_name(providers, ents.provider_id)).split())
+        if expecting_name and set(ents.name.split()) & provider_words:
+            ents.provider_id = None  # asked for their name: "Anita Patel" is the caller, not the doctor
+        elif set(ents.name.split()) <= provider_words:
+            ents.name = None  # "… for Anita Patel" named the doctor
     return ents
 
 
