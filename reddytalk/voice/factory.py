@@ -70,6 +70,7 @@ def build_tts_chain(settings: Settings) -> FallbackTextToSpeech:
             name=name,
             make=functools.partial(_BUILDERS[name], settings),
             default_voice=_default_voice(name, settings),
+            model=settings.elevenlabs_model if name == "elevenlabs" else "",
         )
         for name in settings.tts_chain
     ]

@@ -21,7 +21,7 @@ from reddytalk.voice.formats import MULAW_8K, PCM16_16K, AudioFormat
 from reddytalk.voice.tts.azure import AzureTextToSpeech
 from reddytalk.voice.tts.cache import CachedTextToSpeech, cache_key
 from reddytalk.voice.tts.elevenlabs import ElevenLabsTextToSpeech
-from reddytalk.voice.tts.fallback import ChainLink, FallbackTextToSpeech, SpeechInterrupted
+from reddytalk.voice.tts.fallback import ChainLink, FallbackTextToSpeech, SpeechInterrupted, SpeechSource
 
 CONTAINER = "tts-cache"
 TEXT = "Thank you for calling Riverside Family Practice."
@@ -43,7 +43,7 @@ def chain(
     azure = AzureTextToSpeech(SpeechEndpoint(key="k", host=azure_speech_standin.host), voice="jenny")
     return FallbackTextToSpeech(
         [
-            ChainLink("elevenlabs", lambda: elevenlabs, default_voice="rachel"),
+            ChainLink("elevenlabs", lambda: elevenlabs, default_voice="rachel", model="flash"),
             ChainLink("azure", lambda: azure, default_voice="jenny"),
         ],
         first_audio_timeout_s=2.0,
@@ -71,7 +71,7 @@ async def test_second_request_is_served_from_the_blob_store(
     assert first == second == elevenlabs_audio(TEXT, "pcm_16000")
     assert elevenlabs_standin.synth_requests == 1, "a hit must skip synthesis"
     (stored,) = await blobs.list(CONTAINER)
-    assert stored.name == cache_key("elevenlabs", "rachel", TEXT, PCM16_16K)
+    assert stored.name == cache_key(SpeechSource("elevenlabs", "rachel", "flash"), TEXT, PCM16_16K)
     assert stored.metadata == {"provider": "elevenlabs", "format": "pcm16_16000"}
 
 
@@ -84,17 +84,19 @@ async def test_a_hit_is_streamed_in_pieces(chain: FallbackTextToSpeech, blobs: E
 
 
 async def test_key_is_sha256_of_provider_voice_text_and_format() -> None:
-    material = json.dumps(["elevenlabs", "rachel", TEXT, "mulaw", 8000])
+    material = json.dumps(["elevenlabs", "flash", "rachel", TEXT, "mulaw", 8000])
     digest = hashlib.sha256(material.encode()).hexdigest()
-    assert cache_key("elevenlabs", "rachel", TEXT, MULAW_8K) == f"elevenlabs/{digest}.mulaw_8000"
+    rachel = SpeechSource("elevenlabs", "rachel", "flash")
+    assert cache_key(rachel, TEXT, MULAW_8K) == f"elevenlabs/{digest}.mulaw_8000"
     keys = {
-        cache_key("elevenlabs", "rachel", TEXT, PCM16_16K),
-        cache_key("azure", "rachel", TEXT, PCM16_16K),
-        cache_key("elevenlabs", "adam", TEXT, PCM16_16K),
-        cache_key("elevenlabs", "rachel", TEXT + "!", PCM16_16K),
-        cache_key("elevenlabs", "rachel", TEXT, MULAW_8K),
+        cache_key(rachel, TEXT, PCM16_16K),
+        cache_key(SpeechSource("azure", "rachel", "flash"), TEXT, PCM16_16K),
+        cache_key(SpeechSource("elevenlabs", "adam", "flash"), TEXT, PCM16_16K),
+        cache_key(SpeechSource("elevenlabs", "rachel", "multilingual"), TEXT, PCM16_16K),
+        cache_key(rachel, TEXT + "!", PCM16_16K),
+        cache_key(rachel, TEXT, MULAW_8K),
     }
-    assert len(keys) == 5
+    assert len(keys) == 6
 
 
 async def test_different_voice_or_format_is_synthesised_separately(
@@ -120,7 +122,9 @@ async def test_audio_from_the_backup_is_cached_under_the_backup(
     elevenlabs_standin.error_status = 401
     tts = CachedTextToSpeech(chain, blobs, container=CONTAINER)
     assert await speak(tts) == azure_audio(TEXT, "raw-16khz-16bit-mono-pcm")
-    assert [b.name for b in await blobs.list(CONTAINER)] == [cache_key("azure", "jenny", TEXT, PCM16_16K)]
+    assert [b.name for b in await blobs.list(CONTAINER)] == [
+        cache_key(SpeechSource("azure", "jenny"), TEXT, PCM16_16K)
+    ]
 
     again = await speak(tts)  # served from cache: neither service is asked again
     assert again == azure_audio(TEXT, "raw-16khz-16bit-mono-pcm")

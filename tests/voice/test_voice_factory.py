@@ -16,6 +16,7 @@ from reddytalk.voice.formats import PCM16_16K
 from reddytalk.voice.stt.azure import AzureSpeechToText
 from reddytalk.voice.stt.local import LocalSpeechToText
 from reddytalk.voice.tts.base import TextToSpeech
+from reddytalk.voice.tts.fallback import SpeechSource
 
 
 async def speak(tts: TextToSpeech, text: str) -> bytes:
@@ -42,7 +43,7 @@ def test_embedded_default_is_the_local_engines() -> None:
     settings = Settings.from_env({})
     assert isinstance(build_stt(settings), LocalSpeechToText)
     chain = build_tts_chain(settings)
-    assert chain.identities(None) == [("local", "en-us")]
+    assert chain.identities(None) == [SpeechSource("local", "en-us")]
 
 
 async def test_embedded_default_speaks_and_caches_with_no_keys(tmp_path: Path) -> None:
@@ -63,9 +64,9 @@ async def test_production_chain_uses_the_primary_and_its_settings(
     settings = production(elevenlabs_standin, azure_speech_standin)
     chain = build_tts_chain(settings)
     assert chain.identities(None) == [
-        ("elevenlabs", "rachel"),
-        ("azure", "en-US-AvaNeural"),
-        ("local", "en-us"),
+        SpeechSource("elevenlabs", "rachel", settings.elevenlabs_model),
+        SpeechSource("azure", "en-US-AvaNeural"),
+        SpeechSource("local", "en-us"),
     ]
     tts = build_tts(settings, EmbeddedBlobStore(tmp_path))
     text = "Your appointment is confirmed."

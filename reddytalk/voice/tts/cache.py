@@ -1,7 +1,7 @@
 """A content-addressed TTS cache in the blob store: a sentence spoken once is never synthesised again.
 
-The key is sha256 over (provider, voice, text, format), so audio from different voices, providers or
-formats never mixes. On a lookup every provider of the chain is tried in chain order (one
+The key is sha256 over (provider, model, voice, text, format), so audio from different voices,
+providers, models or formats never mixes. On a lookup every provider of the chain is tried in chain order (one
 concurrent round trip), so audio the primary voice made is preferred, and a sentence the backup
 voice made during an outage is still served from cache. A miss streams through the chain to the
 caller unchanged and stores the whole audio only after the sentence finished cleanly; a failed or
@@ -23,6 +23,7 @@ from typing import Protocol
 from reddytalk.errors import NotFound, ReddyTalkError
 from reddytalk.stores.blobs.base import BlobStore
 from reddytalk.voice.formats import PCM16_16K, AudioFormat
+from reddytalk.voice.tts.fallback import SpeechSource
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ HIT_CHUNK_SECONDS = 0.1  # a hit is replayed in 100 ms pieces, like a live strea
 class SourcedSpeech(Protocol):
     """What the cache wraps: a chain that says which provider made each chunk."""
 
-    def identities(self, voice: str | None) -> Sequence[tuple[str, str]]: ...
+    def identities(self, voice: str | None) -> Sequence[SpeechSource]: ...
 
     def synthesize_sourced(
         self, text: str, *, fmt: AudioFormat = PCM16_16K, voice: str | None = None
@@ -41,11 +42,13 @@ class SourcedSpeech(Protocol):
     async def aclose(self) -> None: ...
 
 
-def cache_key(provider: str, voice: str, text: str, fmt: AudioFormat) -> str:
-    """The blob name for one (provider, voice, text, format); stable across processes and releases."""
-    material = json.dumps([provider, voice, text, fmt.encoding, fmt.sample_rate], ensure_ascii=False)
+def cache_key(source: SpeechSource, text: str, fmt: AudioFormat) -> str:
+    """The blob name for (provider, model, voice, text, format); stable across processes and releases."""
+    material = json.dumps(
+        [source.provider, source.model, source.voice, text, fmt.encoding, fmt.sample_rate], ensure_ascii=False
+    )
     digest = hashlib.sha256(material.encode()).hexdigest()
-    return f"{provider}/{digest}.{fmt.key}"
+    return f"{source.provider}/{digest}.{fmt.key}"
 
 
 class CachedTextToSpeech:
@@ -64,13 +67,13 @@ class CachedTextToSpeech:
         if not text.strip():
             return
         identities = list(self._chain.identities(voice))
-        hit = await self._lookup([cache_key(p, v, text, fmt) for p, v in identities])
+        hit = await self._lookup([cache_key(source, text, fmt) for source in identities])
         if hit is not None:
             step = max(fmt.bytes_for(HIT_CHUNK_SECONDS), 2)
             for offset in range(0, len(hit), step):
                 yield hit[offset : offset + step]
             return
-        voices = dict(identities)
+        by_provider = {source.provider: source for source in identities}
         parts: list[bytes] = []
         source = ""
         async with contextlib.aclosing(self._chain.synthesize_sourced(text, fmt=fmt, voice=voice)) as chunks:
@@ -79,7 +82,7 @@ class CachedTextToSpeech:
                 parts.append(chunk)
                 yield chunk
         if parts:
-            await self._store(cache_key(source, voices[source], text, fmt), b"".join(parts), source, fmt)
+            await self._store(cache_key(by_provider[source], text, fmt), b"".join(parts), source, fmt)
 
     async def aclose(self) -> None:
         """Close the chain's providers (the blob store belongs to the caller)."""

@@ -50,11 +50,25 @@ class SpeechTimeout(ProviderError):
 
 @dataclass(frozen=True)
 class ChainLink:
-    """One provider in the chain, built on first use (a provider that is never needed costs nothing)."""
+    """One provider in the chain, built on first use (a provider that is never needed costs nothing).
+
+    ``model`` names anything besides the voice that changes the audio (e.g. the ElevenLabs model),
+    so cached audio from an older model is never served after a model change.
+    """
 
     name: str
     make: Callable[[], TextToSpeech]
     default_voice: str = ""
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class SpeechSource:
+    """Who would speak a sentence: what a cache key must tell apart."""
+
+    provider: str
+    voice: str
+    model: str = ""
 
 
 async def _close(stream: AsyncIterator[bytes]) -> None:
@@ -92,9 +106,9 @@ class FallbackTextToSpeech:
             for link in self._links
         }
 
-    def identities(self, voice: str | None) -> list[tuple[str, str]]:
-        """(provider, resolved voice) for each link in order: what a cache key must tell apart."""
-        return [(link.name, voice or link.default_voice) for link in self._links]
+    def identities(self, voice: str | None) -> list[SpeechSource]:
+        """The source each link would speak ``voice`` with, in chain order."""
+        return [SpeechSource(link.name, voice or link.default_voice, link.model) for link in self._links]
 
     def _provider(self, link: ChainLink) -> TextToSpeech:
         provider = self._providers.get(link.name)
