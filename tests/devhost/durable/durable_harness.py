@@ -1,9 +1,10 @@
-"""Run the durable engine behind a real uvicorn server for tests (engine routes only)."""
+"""Run the sample apps on the local host for the durable engine tests."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
+import json
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,12 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
-import uvicorn
-from azure.durable_functions.models.utils import http_utils
-from starlette.applications import Starlette
 
 from devhost.durable.engine import DurableEngine
-from devhost.functions import load_app
+from devhost.host import LocalHost
 
 APPS = Path(__file__).parent.parent / "apps"
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
@@ -50,28 +48,16 @@ class Harness:
 async def running_engine(
     state_dir: Path, app: str = "durable_basics", host_json: dict[str, Any] | None = None
 ) -> AsyncIterator[Harness]:
-    index = load_app(APPS / app)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    engine = DurableEngine(index, state_dir, host_json or {}, base_url)
-    await engine.start()
-    config = uvicorn.Config(Starlette(routes=engine.routes), log_level="warning", lifespan="off")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup(sockets=[sock])
-    task = asyncio.create_task(server.main_loop())
-    try:
-        yield Harness(engine, df.DurableOrchestrationClient(engine.client_binding_json()), base_url)
-    finally:
-        # the SDK keeps one aiohttp session per process (one worker loop); tests use a loop per test
-        await http_utils._close_session()
-        server.should_exit = True
-        await task
-        await server.shutdown(sockets=[sock])
-        sock.close()
-        await engine.stop()
+    """The sample app on the project's ``LocalHost`` (real server, durable engine, HTTP triggers).
+
+    ``host_json`` settings are tried on a copy of the app with that host.json.
+    """
+    script_root = APPS / app
+    if host_json is not None:
+        script_root = state_dir.parent / f"{app}-app"
+        shutil.copytree(APPS / app, script_root, dirs_exist_ok=True)
+        (script_root / "host.json").write_text(json.dumps({"version": "2.0", **host_json}))
+    async with LocalHost(script_root, state_dir, port=0) as host:
+        engine = host.engine
+        assert isinstance(engine, DurableEngine)
+        yield Harness(engine, df.DurableOrchestrationClient(engine.client_binding_json()), host.base_url)
