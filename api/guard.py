@@ -38,9 +38,14 @@ def bearer_token(req: func.HttpRequest) -> str:
 
 
 def client_address(req: func.HttpRequest) -> str:
-    """The caller's address as the platform front end reports it (first ``X-Forwarded-For`` hop)."""
-    forwarded = (req.headers.get("x-forwarded-for") or "").split(",")[0].strip()
-    return forwarded or req.headers.get("x-client-ip") or "unknown"
+    """The caller's address as the platform front end appended it: the *last* ``X-Forwarded-For``
+    hop (earlier hops are whatever the client sent, so trusting them would let an attacker pick a
+    fresh address per guess). A ``:port`` suffix is dropped."""
+    hops = [h.strip() for h in (req.headers.get("x-forwarded-for") or "").split(",") if h.strip()]
+    address = hops[-1] if hops else (req.headers.get("x-client-ip") or "unknown")
+    if address.count(":") == 1:  # IPv4 with a port; IPv6 addresses keep their colons
+        address = address.split(":", 1)[0]
+    return address
 
 
 def _find_request(args: tuple[Any, ...], kwargs: dict[str, Any]) -> func.HttpRequest:

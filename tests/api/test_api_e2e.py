@@ -525,3 +525,21 @@ def test_two_simultaneous_patches_one_wins(api_world: World) -> None:
     for t in threads:
         t.join()
     assert sorted(statuses) == [200, 412]
+
+
+def test_spoofed_forwarded_hops_do_not_reset_the_address_limit(api_world: World) -> None:
+    """Only the hop the platform appended counts; client-supplied earlier hops are ignored."""
+    with api_world.client() as c:
+        for i in range(20):
+            r = c.post(
+                "/api/auth/login",
+                json={"email": f"spray{i}@a.test", "password": "not the password"},
+                headers={"X-Forwarded-For": f"10.66.0.{i}, 203.0.113.99:5123"},
+            )
+            assert r.status_code == 401
+        r = c.post(
+            "/api/auth/login",
+            json={"email": api_world.a.admin.email, "password": PASSWORD},
+            headers={"X-Forwarded-For": "10.66.1.1, 203.0.113.99:6000"},
+        )
+        assert r.status_code == 429
