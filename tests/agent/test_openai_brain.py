@@ -8,7 +8,17 @@ import json
 
 import openai
 from agentkit import NOW, PRACTICE_ID
-from fixtures.openai_standin import AZURE_KEY, OPENAI_KEY, OpenAIStandIn, cut, error, stall, text, tool_calls
+from fixtures.openai_standin import (
+    AZURE_KEY,
+    OPENAI_KEY,
+    OpenAIStandIn,
+    Reply,
+    cut,
+    error,
+    stall,
+    text,
+    tool_calls,
+)
 
 from reddytalk.agent.brains.factory import build_brain
 from reddytalk.agent.brains.openai_chat import CUT_APOLOGY, OpenAIChatBrain
@@ -193,3 +203,12 @@ async def test_a_hung_request_times_out_and_is_retried(
     openai_standin.queue(stall(2.0), text("Sorry for the wait."))
     _, result = await run(documents, brain(openai_standin, request_timeout=0.3), "hello")
     assert result.reply == "Sorry for the wait." and len(openai_standin.requests) == 2
+
+
+async def test_stream_ending_without_finish_is_retried(
+    documents: EmbeddedDocumentStore, openai_standin: OpenAIStandIn
+) -> None:
+    """A body that closes cleanly but carries nothing (no text, no finish reason) counts as a failure."""
+    openai_standin.queue(Reply("empty"), text("Here I am."))
+    _, result = await run(documents, brain(openai_standin), "hi")
+    assert result.reply == "Here I am." and len(openai_standin.requests) == 2

@@ -50,6 +50,10 @@ Caller status: {status}
 Earlier in this call: {summary}"""
 
 
+class _StreamEndedEarly(Exception):
+    """The body ended without a finish reason before anything was said: worth another try."""
+
+
 @dataclass
 class _Round:
     text: list[str] = field(default_factory=list)
@@ -167,9 +171,9 @@ class OpenAIChatBrain:
                         if choice.finish_reason:
                             result.finish = choice.finish_reason
                 if result.finish is None and not emitted:
-                    raise openai.APIConnectionError(message="stream ended early", request=None)  # type: ignore[arg-type]
+                    raise _StreamEndedEarly
                 return
-            except (openai.APIConnectionError, openai.APIStatusError) as exc:
+            except (openai.APIConnectionError, openai.APIStatusError, _StreamEndedEarly) as exc:
                 status = getattr(exc, "status_code", None)
                 retryable = status is None or status in _RETRYABLE_STATUS or status >= 500
                 if emitted:
