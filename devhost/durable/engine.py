@@ -33,6 +33,7 @@ from uuid import uuid4
 
 from devhost.durable import replay, retries
 from devhost.durable.actions import CONTINUE, ActionApplier, Effects
+from devhost.durable.api import management_routes
 from devhost.durable.binding import client_binding
 from devhost.durable.entities import entity_id, response_event, run_batch, split_entity_id
 from devhost.durable.events import EventType, event, utcnow
@@ -116,8 +117,6 @@ class DurableEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: ThreadPoolExecutor | None = None
         self._changed = asyncio.Event()
-        from devhost.durable.api import management_routes
-
         self.routes = management_routes(self)
 
     # lifecycle -------------------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Small contracts of the engine's pure helpers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from azure.durable_functions.models.DurableOrchestrationBindings import DurableOrchestrationBindings
+
+from devhost.durable import replay
+from devhost.durable.binding import client_binding
+from devhost.durable.engine import timespan_seconds
+from devhost.durable.events import parse_iso
+
+
+def test_parse_iso_reads_dtfx_and_sdk_timestamps() -> None:
+    expected = datetime(2024, 1, 1, 0, 0, 5, 123456, tzinfo=UTC)
+    assert parse_iso("2024-01-01T00:00:05.1234567Z") == expected
+    assert parse_iso("2024-01-01T00:00:05.123456Z") == expected
+    assert parse_iso("2024-01-01T02:00:05.123456+02:00") == expected
+    assert parse_iso("2024-01-01T00:00:05Z") == expected.replace(microsecond=0)
+    with pytest.raises(ValueError):
+        parse_iso("yesterday")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("00:10:00", 600), ("00:00:00.2", 0.2), ("1.02:00:00", 93600), ("00:30:00", 1800)],
+)
+def test_function_timeout_timespans(text: str, seconds: float) -> None:
+    assert timespan_seconds(text) == pytest.approx(seconds)
+
+
+def test_flatten_walks_compound_actions_depth_first_in_order() -> None:
+    actions = [
+        [
+            {"actionType": 0, "functionName": "a"},
+            {
+                "actionType": 12,
+                "compoundActions": [
+                    {"actionType": 5, "fireAt": "x"},
+                    {"actionType": 11, "compoundActions": [{"actionType": 6}, {"actionType": 7}]},
+                ],
+            },
+            {"actionType": 9},
+        ]
+    ]
+    assert [a["actionType"] for a in replay.flatten(actions)] == [0, 5, 6, 7, 9]
+
+
+def test_client_binding_is_read_by_the_sdk() -> None:
+    binding = DurableOrchestrationBindings.from_json(
+        json.dumps(client_binding("http://127.0.0.1:7071", "Hub"))
+    )
+    assert binding.rpc_base_url == "http://127.0.0.1:7071/runtime/webhooks/durabletask/"
+    assert binding.task_hub_name == "Hub"
+    assert binding.management_urls["statusQueryGetUri"].startswith(
+        "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=Hub"
+    )
