@@ -158,14 +158,19 @@ class AuthService:
             await self._docs.replace(PRACTICES, spent, etag=invite["_etag"])
         except (PreconditionFailed, NotFound):
             raise Unauthorized("invalid or expired invite") from None
-        user = await self._create_user(
-            practice_id=invite["practice_id"],
-            role=Role(invite["role"]),
-            email=req.email,
-            full_name=req.full_name,
-            password_hash=password_hash,
-            created_by=invite["created_by"],
-        )
+        try:
+            user = await self._create_user(
+                practice_id=invite["practice_id"],
+                role=Role(invite["role"]),
+                email=req.email,
+                full_name=req.full_name,
+                password_hash=password_hash,
+                created_by=invite["created_by"],
+            )
+        except Conflict:
+            # The e-mail already has an account: give the invite back rather than burn it.
+            await self._docs.upsert(PRACTICES, spent | {"used_at": None})
+            raise
         log.info("user joined", extra={"event": "user_joined", "user_id": user["id"]})
         return await self._new_session(user)
 

@@ -260,3 +260,24 @@ async def test_login_rehashes_when_parameters_rise(
     user = await documents.read("users", session.user.id, session.user.id)
     assert user["password_hash"].startswith("$argon2id$v=19$m=24576,t=3,p=1$")
     await new.login("admin@clinic-a.test", PASSWORD, "10.5.0.1")
+
+
+async def test_invite_survives_a_join_with_a_taken_email(auth: AuthService) -> None:
+    admin = await auth.register_practice(_practice())
+    admin_p = (await auth.verify(admin.access_token)).principal
+    invite = await auth.create_invite(admin_p, InviteRequest(email="admin@clinic-a.test"))
+    with pytest.raises(Conflict):
+        await auth.join_practice(
+            JoinPractice(
+                invite_code=invite.invite_code, email="admin@clinic-a.test", password=PASSWORD, full_name="A"
+            )
+        )
+    other = await auth.create_invite(admin_p, InviteRequest(email="new@clinic-a.test"))
+    joined = await auth.join_practice(
+        JoinPractice(
+            invite_code=other.invite_code, email="new@clinic-a.test", password=PASSWORD, full_name="N"
+        )
+    )
+    assert joined.user.role is Role.STAFF
+    spent = await auth._read_invite(invite.invite_code)
+    assert spent is not None  # still usable after the failed join
