@@ -47,7 +47,7 @@ async def test_human_interaction_timer_wins_when_nobody_answers(host: Harness) -
 
 
 async def test_monitor_loops_on_timers_and_publishes_custom_status(host: Harness) -> None:
-    instance_id = await host.client.start_new("monitor", None, {"polls": 4, "interval_ms": 50})
+    instance_id = await host.client.start_new("monitor", None, {"polls": 4, "interval_ms": 150})
     seen = set()
     while True:
         status = await host.client.get_status(instance_id)
