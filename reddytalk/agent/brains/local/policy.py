@@ -77,6 +77,7 @@ class _Turn:
         self.ctx = ctx
         self.state: ConversationState = ctx.state
         self.out: list[str] = []
+        self.ents = Entities()
 
     def say(self, *sentences: str) -> None:
         self.out.extend(s for s in sentences if s)
@@ -105,8 +106,7 @@ class _Turn:
             state.awaiting = None
             left = "Alright, I'll leave everything as it is. " if state.task or state.pending else ""
             if state.task or state.pending:
-                self.start_task("none")
-                state.task = None
+                self.reset_task()
             if ents.done or intent == "goodbye":
                 await self.tool("end_call")
                 self.say(f"{left}Thank you for calling {ctx.practice.name}. Goodbye!")
@@ -121,7 +121,7 @@ class _Turn:
         elif intent in FAQ_TOPICS or intent == "faq_other":
             await self.answer_faq(intent)
             if state.task and awaiting:
-                await self.advance(ents, awaiting)
+                await self.advance(ents)
             elif not state.task:
                 self.say("Is there anything else I can help with?")
             return self.out
@@ -163,16 +163,20 @@ class _Turn:
             else:
                 self.say("I'm sorry, I didn't quite catch that. " + HELP)
                 return self.out
-        await self.advance(ents, awaiting)
+        await self.advance(ents)
         return self.out
 
     def start_task(self, task: str) -> None:
+        """Switch to ``task``; what was offered or awaiting a yes belongs to the old one."""
         state = self.state
         state.task = task
         state.pending = None
         state.offered = []
-        for key in ("target", "attempt_note"):
-            state.slots.pop(key, None)
+        state.slots.pop("target", None)
+
+    def reset_task(self) -> None:
+        self.start_task("")
+        self.state.task = None
 
     def merge(self, ents: Entities) -> None:
         """Fold this utterance's entities into the slots; a new day or time replaces the old one."""
@@ -227,7 +231,7 @@ class _Turn:
         self.ents = ents
 
     # --- task steps -------------------------------------------------------------------------------
-    async def advance(self, ents: Entities, awaiting: str | None) -> None:
+    async def advance(self, ents: Entities) -> None:
         state = self.state
         if state.task is None:
             return
