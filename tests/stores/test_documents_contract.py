@@ -7,6 +7,8 @@ file, or a fresh Cosmos database on the session's Cosmos DB server.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from reddytalk.errors import Conflict, NotFound, PreconditionFailed, ValidationF
 from reddytalk.settings import Settings
 from reddytalk.stores import open_documents
 from reddytalk.stores.documents.base import AnyOf, DocumentStore, PatchOp, Prefix, Query, Range
+from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
 StoreFactory = Callable[[], DocumentStore]
 
@@ -277,3 +280,54 @@ async def test_embedded_store_persists_across_reopen(tmp_path: Path) -> None:
         assert again["_etag"] == created["_etag"]
     finally:
         await second.close()
+
+
+def _create_from_another_process(path: str, worker: int) -> None:
+    async def main() -> None:
+        store = EmbeddedDocumentStore(path)
+        for i in range(25):
+            await store.create("appointments", appt(i, f"w{worker}"))
+        await store.close()
+
+    asyncio.run(main())
+
+
+async def test_embedded_store_is_safe_across_threads_and_processes(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    store = EmbeddedDocumentStore(path)
+    await store.create("appointments", appt(0, "t", counter=0))
+
+    def bump() -> None:
+        for _ in range(20):
+            while True:
+                current = asyncio.run(store.read("appointments", "a00", "t"))
+                try:
+                    asyncio.run(
+                        store.replace(
+                            "appointments",
+                            {**current, "counter": current["counter"] + 1},
+                            etag=current["_etag"],
+                        )
+                    )
+                    break
+                except PreconditionFailed:
+                    continue  # lost the race: read again
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_create_from_another_process, args=(str(path), w)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    try:
+        assert (await store.read("appointments", "a00", "t"))["counter"] == 80  # no lost update
+        assert await store.count("appointments", Query(partition_key="w0")) == 25
+        assert await store.count("appointments", Query(partition_key="w1")) == 25
+    finally:
+        await store.close()
