@@ -121,8 +121,9 @@ class Receptionist:
                     elif event.text:
                         reply.append(event.text)
                         yield event
-            except ReddyTalkError as exc:
-                log.warning("brain failed; transferring", extra={"code": exc.code, "session_id": session})
+            except Exception as exc:  # a caller must never be left in silence, whatever failed
+                code = exc.code if isinstance(exc, ReddyTalkError) else type(exc).__name__
+                log.warning("brain failed; transferring", extra={"code": code, "session_id": session})
                 await run_tool("transfer_to_staff", {"reason": "assistant unavailable"})
                 fallback = FALLBACK_REPLY if not reply else " " + FALLBACK_REPLY
                 reply.append(fallback)

@@ -104,6 +104,21 @@ async def test_brain_outage_apologises_and_transfers(documents: EmbeddedDocument
     assert "transfer you" in result.reply
 
 
+class BuggyBrain:
+    name = "buggy"
+
+    async def respond(self, ctx: BrainContext) -> AsyncIterator[BrainEvent]:
+        yield TextDelta("Let me check")
+        raise KeyError("a bug")
+
+
+async def test_unexpected_brain_error_still_answers(documents: EmbeddedDocumentStore) -> None:
+    r = Receptionist(documents=documents, brain=BuggyBrain(), practice_id=PRACTICE_ID, now=lambda: NOW)
+    _, result = await turn(r, ConversationState(), "hello", "s8:1")
+    assert result.reply.startswith("Let me check") and "transfer you" in result.reply
+    assert result.flags.transfer
+
+
 async def test_injection_never_reaches_the_brain(documents: EmbeddedDocumentStore) -> None:
     brain = DownBrain()
     r = Receptionist(documents=documents, brain=brain, practice_id=PRACTICE_ID, now=lambda: NOW)
