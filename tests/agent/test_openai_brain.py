@@ -200,8 +200,8 @@ async def test_openai_from_settings_with_wrong_key_transfers(
 async def test_a_hung_request_times_out_and_is_retried(
     documents: EmbeddedDocumentStore, openai_standin: OpenAIStandIn
 ) -> None:
-    openai_standin.queue(stall(2.0), text("Sorry for the wait."))
-    _, result = await run(documents, brain(openai_standin, request_timeout=0.3), "hello")
+    openai_standin.queue(stall(3.0), text("Sorry for the wait."))
+    _, result = await run(documents, brain(openai_standin, request_timeout=1.0), "hello")
     assert result.reply == "Sorry for the wait." and len(openai_standin.requests) == 2
 
 
