@@ -331,3 +331,13 @@ async def test_embedded_store_is_safe_across_threads_and_processes(tmp_path: Pat
         assert await store.count("appointments", Query(partition_key="w1")) == 25
     finally:
         await store.close()
+
+
+async def test_null_and_boolean_equality_match_only_their_own_type(store: DocumentStore) -> None:
+    await store.create("appointments", appt(1, confirmed=True, note=None))
+    await store.create("appointments", appt(2, confirmed=1))
+    await store.create("appointments", appt(3, confirmed=False))
+    assert await ids(store, Query(where={"confirmed": True})) == ["a01"]
+    assert await ids(store, Query(where={"confirmed": 1})) == ["a02"]
+    assert await ids(store, Query(where={"confirmed": False})) == ["a03"]
+    assert await ids(store, Query(where={"note": None})) == ["a01"]  # a missing field is not null
