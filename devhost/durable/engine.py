@@ -45,10 +45,12 @@ from devhost.functions import FunctionIndex, FunctionInfo
 log = logging.getLogger("devhost.durable")
 
 TERMINAL = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
+ACTIVITY_RESULTS = frozenset({EventType.TaskCompleted, EventType.TaskFailed})
 #: While other activities of the same instance are still running and completions keep flowing in, the
 #: next episode waits for more of them: at most ``max(BATCH_WINDOW_SECONDS, 4 x last episode time)``
 #: (about what the extra replays it saves would cost) and no longer than ``IDLE_GAP_SECONDS`` after the last
-#: arrival. A fan-in is then delivered in one or two large episodes instead of many small ones.
+#: arrival. A fan-in is then delivered in one or two large episodes instead of many small ones. Only
+#: activity results wait: events, timers and entity responses wake the orchestrator at once.
 BATCH_WINDOW_SECONDS = 0.03
 IDLE_GAP_SECONDS = 0.003
 
@@ -74,6 +76,8 @@ class Live:
     episode_seconds: float = 0.0
     kick: bool = False
     deferred: bool = False
+    #: the inbox holds something other than activity results (an event, a timer, an entity response)
+    urgent: bool = False
 
 
 @dataclass
@@ -214,6 +218,8 @@ class DurableEngine:
         if not live.inbox:
             live.first_pending = now
         live.last_arrival = now
+        if message.payload["event"].get("EventType") not in ACTIVITY_RESULTS:
+            live.urgent = True
         live.inbox.append(message)
         self._mark_ready(message.target)
 
@@ -255,7 +261,7 @@ class DurableEngine:
                 live = self._active.get(instance_id)
                 if live is None or live.row.status == "Suspended" or not (live.inbox or live.kick):
                     continue
-                if live.outstanding and not live.kick:
+                if live.outstanding and not (live.kick or live.urgent):
                     now = time.monotonic()
                     until = live.first_pending + max(BATCH_WINDOW_SECONDS, 4 * live.episode_seconds)
                     if self._activity_queue.empty():  # only running work left: stop once arrivals pause
@@ -446,6 +452,7 @@ class DurableEngine:
             live.played = self.store.load_history(row.instance_id)
         now = utcnow()
         inbox = _sort_inbox(live, row, one_external)
+        live.urgent = False
         if not (inbox.retry_steps or inbox.others or inbox.externals or live.kick or not live.played):
             # only stale messages (timers, results of an earlier execution): drop them without an episode
             with self.store.transaction():
