@@ -3,13 +3,41 @@
 import azure.durable_functions as df
 import azure.functions as func
 
+from activities.persist import bp as persist_activities
+from activities.recording import bp as recording_activities
+from activities.respond import bp as respond_activity
+from activities.streaming_turn import bp as turn_activities
+from activities.synthesize import bp as synthesize_activity
+from activities.transcribe import bp as transcribe_activity
 from api.appointments import bp as appointments
 from api.auth import bp as auth
 from api.health import bp as health
 from api.openapi import bp as openapi
 from api.patients import bp as patients
+from api.realtime import bp as realtime
+from api.voice import bp as voice
+from entities.session import bp as session_entity
+from orchestrators.call_session import bp as call_session
+from orchestrators.post_call import bp as post_call
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-for blueprint in (health, auth, patients, appointments, openapi):
+for blueprint in (
+    health,
+    auth,
+    patients,
+    appointments,
+    openapi,
+    voice,
+    realtime,
+    call_session,
+    post_call,
+    session_entity,
+    turn_activities,
+    transcribe_activity,
+    respond_activity,
+    synthesize_activity,
+    persist_activities,
+    recording_activities,
+):
     app.register_functions(blueprint)

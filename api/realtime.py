@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 
 import azure.functions as func
+from pydantic import BaseModel
 
 from api.callers import HEADER, authorized_session
 from api.http import json_endpoint, json_response
+from api.routes import describe
+from api.voice import SESSION_TOKEN, Negotiate
 from reddytalk.calls import messages
 from reddytalk.errors import ValidationFailed
 from reddytalk.services import get_services
@@ -21,6 +24,20 @@ from reddytalk.services import get_services
 bp = func.Blueprint()
 
 
+class NegotiateQuery(BaseModel):
+    session_id: str | None = None
+
+
+@describe(
+    "negotiate",
+    "POST",
+    access="signed",
+    summary="SignalR connection info for a caller's client (user = session, group = session)",
+    query=NegotiateQuery,
+    response=Negotiate,
+    tags=("realtime",),
+    headers=(SESSION_TOKEN,),
+)
 @bp.route(route="negotiate", methods=["POST"])
 @json_endpoint
 async def negotiate(req: func.HttpRequest) -> func.HttpResponse:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.callers import HEADER, authorized_session, token_hash
 from api.http import json_endpoint, json_response, parse_json
+from api.routes import Header, describe
 from reddytalk.calls import messages
 from reddytalk.calls.contracts import ENTITY_NAME, EVENT_CLIENT_READY, EVENT_HANGUP, EVENT_UTTERANCE, Call
 from reddytalk.calls.ingest import get_ingest
@@ -42,6 +43,52 @@ class StartCall(BaseModel):
     audio_format: Literal["pcm16/16000", "mulaw/8000"] = "pcm16/16000"
     recording_consent: bool = False
     call_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class Negotiate(BaseModel):
+    url: str
+    accessToken: str
+
+
+class CallUrls(BaseModel):
+    audio: str
+    interrupt: str
+    end: str
+    status: str
+
+
+class CallStarted(BaseModel):
+    session_id: str
+    session_token: str
+    negotiate: Negotiate
+    urls: CallUrls
+
+
+class ChunkQuery(BaseModel):
+    seq: int = Field(ge=0, le=10_000_000)
+    final: bool = False
+
+
+class ChunkAccepted(BaseModel):
+    seq: int
+    duplicate: bool
+    utterances: int
+
+
+class CallChanged(BaseModel):
+    session_id: str
+    status: str | None = None
+    interrupted_turn: int | None = None
+
+
+class CallState(BaseModel):
+    session: dict[str, Any]
+    state: dict[str, Any] | None
+    orchestration: dict[str, Any]
+
+
+SESSION_TOKEN = Header(HEADER, required=True, description="The session token returned when the call started.")
+TAGS = ("voice",)
 
 
 class AudioChunk(BaseModel):
@@ -78,6 +125,16 @@ def _entity_state(entity: Any) -> Any:
     return json.loads(state) if isinstance(state, str) else state
 
 
+@describe(
+    "voice/sessions",
+    "POST",
+    access="public",
+    summary="Start a call (idempotent per call_id)",
+    request=StartCall,
+    response=CallStarted,
+    status=201,
+    tags=TAGS,
+)
 @bp.route(route="voice/sessions", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @json_endpoint
@@ -87,6 +144,7 @@ async def start_call(req: func.HttpRequest, client: df.DurableOrchestrationClien
     settings = services.settings
     if not await _practice_exists(services, body.practice_id):
         raise NotFound("no such practice")
+    services.warm_up()
     session_id = _session_id(body.practice_id, body.call_id)
     records = CallRecords(services.documents)
     token = secrets.token_urlsafe(32)
@@ -155,6 +213,18 @@ def _read_chunk(req: func.HttpRequest, max_bytes: int) -> tuple[int, bytes, bool
     return seq, data, final
 
 
+@describe(
+    "voice/sessions/{session_id}/audio",
+    "POST",
+    access="signed",
+    summary="Post a chunk of caller audio (raw with ?seq=N, or JSON with base64 data)",
+    request=AudioChunk,
+    query=ChunkQuery,
+    response=ChunkAccepted,
+    status=202,
+    tags=TAGS,
+    headers=(SESSION_TOKEN,),
+)
 @bp.route(route="voice/sessions/{session_id}/audio", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @json_endpoint
@@ -178,6 +248,16 @@ async def post_audio(req: func.HttpRequest, client: df.DurableOrchestrationClien
     return json_response(body, status=202)
 
 
+@describe(
+    "voice/sessions/{session_id}/interrupt",
+    "POST",
+    access="signed",
+    summary="Barge in: stop the receptionist's current reply",
+    response=CallChanged,
+    status=202,
+    tags=TAGS,
+    headers=(SESSION_TOKEN,),
+)
 @bp.route(route="voice/sessions/{session_id}/interrupt", methods=["POST"])
 @json_endpoint
 async def interrupt_call(req: func.HttpRequest) -> func.HttpResponse:
@@ -189,6 +269,16 @@ async def interrupt_call(req: func.HttpRequest) -> func.HttpResponse:
     return json_response({"session_id": session["id"], "interrupted_turn": turn}, status=202)
 
 
+@describe(
+    "voice/sessions/{session_id}/end",
+    "POST",
+    access="signed",
+    summary="Hang up",
+    response=CallChanged,
+    status=202,
+    tags=TAGS,
+    headers=(SESSION_TOKEN,),
+)
 @bp.route(route="voice/sessions/{session_id}/end", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @json_endpoint
@@ -202,6 +292,15 @@ async def end_call(req: func.HttpRequest, client: df.DurableOrchestrationClient)
     return json_response({"session_id": session["id"], "status": "ending"}, status=202)
 
 
+@describe(
+    "voice/sessions/{session_id}",
+    "GET",
+    access="signed",
+    summary="The call's state: session record, live session entity, orchestration status",
+    response=CallState,
+    tags=TAGS,
+    headers=(SESSION_TOKEN,),
+)
 @bp.route(route="voice/sessions/{session_id}", methods=["GET"])
 @bp.durable_client_input(client_name="client")
 @json_endpoint
@@ -222,9 +321,7 @@ async def get_call(req: func.HttpRequest, client: df.DurableOrchestrationClient)
     return json_response(
         {
             "session": _public(session),
-            "state": json.loads(entity.entity_state)
-            if entity.entity_exists and entity.entity_state
-            else None,
+            "state": _entity_state(entity),
             "orchestration": {
                 "status": status.runtime_status.name if status and status.runtime_status else None,
                 "output": status.output if status else None,

@@ -63,7 +63,7 @@ def call_session(context: df.DurableOrchestrationContext) -> Any:
         request = TurnRequest(
             call=call,
             turn=call.next_turn,
-            utterance=Utterance.model_validate(heard.result),
+            utterance=_event_payload(heard.result),
             conversation=conversation,
         )
         record = TurnRecord.model_validate((yield from _run_turn(context, request)))
@@ -80,6 +80,11 @@ def call_session(context: df.DurableOrchestrationContext) -> Any:
     call.episode += 1
     context.continue_as_new(call.model_dump())
     return None
+
+
+def _event_payload(raw: Any) -> Utterance:
+    """Events raised through the durable client arrive as JSON text (SDK issue #295), others parsed."""
+    return Utterance.model_validate_json(raw) if isinstance(raw, str) else Utterance.model_validate(raw)
 
 
 def _run_turn(context: df.DurableOrchestrationContext, request: TurnRequest) -> Any:

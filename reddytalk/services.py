@@ -7,7 +7,9 @@ settings change (tests that start a host with a new environment), a new set is b
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from reddytalk.audit import AuditLog
@@ -69,6 +71,21 @@ class Services:
         from reddytalk.voice.factory import build_tts
 
         return self._get("tts", lambda: build_tts(self.settings, self.blobs))
+
+    def warm_up(self) -> None:
+        """Load the speech engines in the background: a call is starting, its first words are seconds away."""
+        if "warm_up" not in self._cache:
+            self._cache["warm_up"] = asyncio.get_running_loop().run_in_executor(None, self._load_engines)
+
+    def _load_engines(self) -> None:
+        load = getattr(self.stt, "warm_up", None)  # engines that load lazily offer it
+        if load is not None:
+            load()
+
+    def now(self) -> datetime:
+        """The time the receptionist plans with: the real clock unless ``CLOCK_FIXED_AT`` pins it."""
+        fixed = self.settings.clock_fixed_at
+        return datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
 
     @property
     def brain(self) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -117,6 +118,10 @@ class Settings(BaseModel):
         8, ge=1, description="Turns before the call orchestration continues as new."
     )
     max_audio_chunk_bytes: int = Field(262_144, ge=1024, description="Largest audio chunk accepted.")
+    clock_fixed_at: str = Field(
+        "",
+        description="Fixed ISO 8601 time the receptionist plans with (demos, tests); empty: the real clock.",
+    )
     max_utterance_seconds: float = Field(30.0, gt=0, description="Longest caller utterance.")
 
     # --- security ---------------------------------------------------------------------------
@@ -138,6 +143,13 @@ class Settings(BaseModel):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return value.upper()
+
+    @field_validator("clock_fixed_at")
+    @classmethod
+    def _iso_time(cls, value: str) -> str:
+        if value:
+            datetime.fromisoformat(value)  # raises ValueError with a clear message
+        return value
 
     @field_validator("tts_providers")
     @classmethod

@@ -26,6 +26,7 @@ from audio.resample import StreamResampler, resample
 from audio.vad_energy import EnergyVad
 from audio.vad_silero import SileroVad
 from reddytalk.calls.contracts import Utterance
+from reddytalk.calls.hints import practice_hints
 from reddytalk.calls.records import CallRecords, chunk_blob, utterance_blob
 from reddytalk.errors import BadAudio, Conflict
 from reddytalk.services import Services
@@ -100,6 +101,22 @@ class AudioIngest:
             max_utterance_ms=int(s.max_utterance_seconds * 1000),
         )
         self.streams: dict[str, SessionStream] = {}
+        self.in_flight: dict[str, _Speculation] = {}  # utterance blob → its speculative transcription
+
+    async def speculative_transcript(self, blob: str) -> tuple[str, float] | None:
+        """The transcript speculation started for this utterance, if it ran in this process.
+
+        Returns (text, ms since the speculation started) or None (another process, or it failed):
+        the caller then transcribes the stored utterance itself.
+        """
+        spec = self.in_flight.pop(blob, None)
+        if spec is None:
+            return None
+        try:
+            text = await spec.task
+        except Exception:  # the caller transcribes again, through its own error handling
+            return None
+        return text, round((time.perf_counter() - spec.started) * 1000, 1)
 
     @property
     def container(self) -> str:
@@ -175,11 +192,12 @@ class AudioIngest:
 
     def _speculate(self, stream: SessionStream, pause: SpeculativePause) -> None:
         pcm = pcm16_bytes(pause.audio)
-        task = asyncio.create_task(self._transcribe(pcm))
+        task = asyncio.create_task(self._transcribe(stream.practice_id, pcm))
         stream.speculation = _Speculation(pause.start, pause.end, time.perf_counter(), task)
 
-    async def _transcribe(self, pcm: bytes) -> str:
-        transcript = await self.services.stt.transcribe(pcm, RATE)
+    async def _transcribe(self, practice_id: str, pcm: bytes) -> str:
+        hints = await practice_hints(self.services.documents, practice_id)
+        transcript = await self.services.stt.transcribe(pcm, RATE, hints=hints)
         return transcript.text.strip()
 
     async def _finish(self, stream: SessionStream, ended: TurnEnded, index: int, arrived: float) -> Utterance:
@@ -197,11 +215,13 @@ class AudioIngest:
         )
         spec, stream.speculation = stream.speculation, None
         if spec is not None and (spec.start, spec.end) == (ended.start, ended.end):
-            try:
-                utterance.transcript = await spec.task
+            # The caller did not resume: the speculative transcript is this utterance's. Hand it
+            # over without waiting for it, so the event (and the idle timer's reset) is not delayed.
+            if spec.task.done() and not spec.task.cancelled() and spec.task.exception() is None:
+                utterance.transcript = spec.task.result()
                 utterance.transcript_ms = round((time.perf_counter() - spec.started) * 1000, 1)
-            except Exception:  # the turn activity transcribes again, through its own error handling
-                utterance.transcript = None
+            else:
+                self.in_flight[blob] = spec
         await self.records.mark(stream.practice_id, stream.session_id, utterances=index + 1)
         return utterance
 

@@ -52,7 +52,7 @@ class CallRecords:
             "started_at": time.time(),
             "ended_at": None,
             "end_reason": None,
-            "interrupted_turn": 0,
+            "interrupted_turn": None,
             "current_turn": 0,
         }
         return await self.documents.create("sessions", doc)
@@ -73,7 +73,8 @@ class CallRecords:
     async def should_stop(self, practice_id: str, session_id: str, turn: int) -> bool:
         """True when the caller barged in on this turn or hung up: stop speaking."""
         doc = await self.session(practice_id, session_id)
-        return doc.get("status") in {"ending", "ended"} or int(doc.get("interrupted_turn") or 0) >= turn
+        interrupted = doc.get("interrupted_turn")
+        return doc.get("status") in {"ending", "ended"} or (interrupted is not None and interrupted >= turn)
 
     async def saved_turn(self, session_id: str, turn: int) -> TurnRecord | None:
         try:

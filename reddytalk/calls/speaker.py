@@ -13,6 +13,7 @@ from reddytalk.calls import messages
 from reddytalk.realtime.signalr import SignalRClient
 from reddytalk.voice.formats import AudioFormat
 from reddytalk.voice.tts.base import TextToSpeech
+from reddytalk.voice.tts.fallback import SpeechInterrupted
 
 
 class Speaker:
@@ -40,6 +41,7 @@ class Speaker:
         self.characters = 0
         self.sentences = 0
         self.interrupted = False
+        self.failed_sentences = 0
         self.tts_seconds = 0.0
         self._chunk_bytes = fmt.bytes_for(messages.AUDIO_CHUNK_MS / 1000)
         self._fmt_name = f"{fmt.encoding}/{fmt.sample_rate}"
@@ -60,16 +62,27 @@ class Speaker:
         pending = bytearray()
         chunk_no = 0
         started = time.perf_counter()
-        async for piece in self.tts.synthesize(sentence, fmt=self.fmt):
-            pending.extend(piece)
-            while len(pending) >= self._chunk_bytes or (chunk_no == 0 and pending):
-                size = min(len(pending), self._chunk_bytes)
-                await self._push(seq, chunk_no, bytes(pending[:size]), last=False)
-                del pending[:size]
-                chunk_no += 1
-                if chunk_no % 5 == 0 and await self.should_stop():
-                    self.interrupted = True
-                    return
+        audio = self.tts.synthesize(sentence, fmt=self.fmt)
+        try:
+            async for piece in audio:
+                pending.extend(piece)
+                while len(pending) >= self._chunk_bytes or (chunk_no == 0 and pending):
+                    size = min(len(pending), self._chunk_bytes)
+                    await self._push(seq, chunk_no, bytes(pending[:size]), last=False)
+                    del pending[:size]
+                    chunk_no += 1
+                    if chunk_no % 5 == 0 and await self.should_stop():
+                        self.interrupted = True
+                        return
+        except SpeechInterrupted:
+            # The provider failed after this sentence began: end it here rather than replaying its
+            # start in another voice; the next sentence goes through the fallback chain again.
+            self.failed_sentences += 1
+        finally:
+            # A barge-in ends the provider's request now, not when the generator is collected.
+            close = getattr(audio, "aclose", None)
+            if close is not None:
+                await close()
         self.tts_seconds += time.perf_counter() - started
         await self._push(seq, chunk_no, bytes(pending), last=True)
 

@@ -18,6 +18,8 @@ from reddytalk.agent.receptionist import Receptionist, TextDelta, ToolUsed, Turn
 from reddytalk.agent.state import ConversationState
 from reddytalk.calls import messages
 from reddytalk.calls.contracts import Call, ToolCallRecord, TurnRecord, TurnRequest, Utterance
+from reddytalk.calls.hints import practice_hints
+from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, reply_blob
 from reddytalk.calls.speaker import Speaker
@@ -35,16 +37,22 @@ def _ms(since: float, at: float | None = None) -> float:
 
 
 def receptionist(services: Services, practice_id: str) -> Receptionist:
-    return Receptionist(documents=services.documents, brain=services.brain, practice_id=practice_id)
+    return Receptionist(
+        documents=services.documents, brain=services.brain, practice_id=practice_id, now=services.now
+    )
 
 
 async def hear(services: Services, call: Call, utterance: Utterance) -> tuple[str, float, bool]:
-    """The caller's words: the speculative transcript when it is ready, else transcribe the blob now."""
+    """The caller's words: the speculative transcript when there is one, else transcribe the blob now."""
     if utterance.transcript is not None:
         return utterance.transcript, utterance.transcript_ms or 0.0, True
+    speculated = await get_ingest(services).speculative_transcript(utterance.blob)
+    if speculated is not None:
+        return speculated[0], speculated[1], True
     pcm = await services.blobs.get(services.settings.utterances_container, utterance.blob)
     started = time.perf_counter()
-    transcript = await services.stt.transcribe(pcm, utterance.sample_rate)
+    hints = await practice_hints(services.documents, call.practice_id)
+    transcript = await services.stt.transcribe(pcm, utterance.sample_rate, hints=hints)
     return transcript.text.strip(), round((time.perf_counter() - started) * 1000, 1), False
 
 
@@ -115,7 +123,9 @@ async def greet(services: Services, call: Call) -> TurnRecord:
     saved = await CallRecords(services.documents).saved_turn(call.session_id, 0)
     if saved is not None:
         return saved
-    text = receptionist(services, call.practice_id).greeting(recording_disclosure=call.recording_consent)
+    agent = receptionist(services, call.practice_id)
+    await agent.load()
+    text = agent.greeting(recording_disclosure=call.recording_consent)
     speaker = _speaker(services, call, 0)
     await speaker.say(text)
     record = TurnRecord(session_id=call.session_id, turn=0, reply=text)

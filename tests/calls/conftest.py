@@ -1,0 +1,33 @@
+"""One seeded local host running the whole app for the call tests (started once per session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from callkit import Voice, host_env, seed, start_host
+
+
+@dataclass
+class CallWorld:
+    base_url: str
+    state: Path
+    practice_id: str
+
+
+@pytest.fixture(scope="session")
+def call_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallWorld]:
+    state = tmp_path_factory.mktemp("calls")
+    practice_id = seed(state)
+    handle = start_host(state, host_env(state))
+    try:
+        yield CallWorld(handle.base_url, state, practice_id)
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="session")
+def voice() -> Voice:
+    return Voice()
