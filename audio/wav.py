@@ -63,6 +63,8 @@ def _chunks(data: bytes) -> dict[bytes, tuple[int, int]]:
         if cid == b"data" and size == _STREAMING_SIZE:
             size = len(data) - body
         if body + size > len(data):
+            if b"fmt " in found and b"data" in found:
+                break  # junk after the audio (some writers append tags): the audio itself is whole
             if cid == b"data":
                 raise AudioFormatError(
                     f"WAV is truncated: data chunk declares {size} bytes, {len(data) - body} present"
@@ -76,7 +78,10 @@ def _chunks(data: bytes) -> dict[bytes, tuple[int, int]]:
 
 
 def read_wav(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> WavAudio:
-    """Decode a WAV file given as bytes; raise ``AudioFormatError`` for anything malformed."""
+    """Decode a WAV file given as bytes; raise ``AudioFormatError`` for anything malformed.
+
+    The RIFF size field is not trusted (streaming writers leave it wrong); the chunk sizes are.
+    """
     if len(data) > max_bytes:
         raise AudioTooLarge(f"WAV is {len(data)} bytes, the limit is {max_bytes}")
     if len(data) < 12:

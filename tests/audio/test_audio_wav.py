@@ -110,6 +110,13 @@ def test_extra_chunks_are_skipped() -> None:
     assert read_wav(with_list).samples.tolist() == list(range(10))
 
 
+def test_junk_after_the_audio_is_ignored_but_a_wrong_riff_size_is_tolerated() -> None:
+    wav = bytearray(write_wav(np.arange(10, dtype=np.int16), 16000))
+    struct.pack_into("<I", wav, 4, 999_999)  # RIFF size wrong, as streaming writers leave it
+    with_junk = bytes(wav) + b"ID3\x04" + struct.pack("<I", 10_000) + b"tag"
+    assert read_wav(with_junk).samples.tolist() == list(range(10))
+
+
 def test_size_limit_is_checked_before_decoding() -> None:
     wav = write_wav(np.zeros(16000, np.int16), 16000)
     with pytest.raises(AudioTooLarge):
