@@ -127,6 +127,9 @@ async def bench_pysignalr(base_url: str, endpoint: str, n: int, via_binding: boo
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        ws = getattr(client._transport, "_ws", None)  # pysignalr leaves it open when cancelled
+        if ws is not None:
+            await ws.close()
     return summary(samples)
 
 

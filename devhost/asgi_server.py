@@ -8,10 +8,22 @@ SIGINT/SIGTERM and stops servers explicitly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from typing import Any
 
 import uvicorn
+
+
+class _DenialResponseFilter(logging.Filter):
+    """uvicorn's sans-io WebSocket protocol logs an error after every *denial response* (an HTTP
+    401/404 instead of the upgrade) although the response went out; drop that false alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+logging.getLogger("uvicorn.error").addFilter(_DenialResponseFilter())
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -89,6 +89,17 @@ class NodeClient:
             return await self.proc.wait()
 
 
+async def stop_pysignalr(client: SignalRClient, task: asyncio.Task[None]) -> None:
+    """Stop ``client.run()``. pysignalr leaves its socket open when its loop ends by an exception
+    (``async for conn in connect(...)`` does not close ``conn``), so close it here."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    ws = getattr(client._transport, "_ws", None)
+    if ws is not None:
+        await ws.close()
+
+
 # -- official client and pysignalr, end to end through the app ------------------------------------
 
 
@@ -169,9 +180,7 @@ async def test_pysignalr_receives_user_and_group_messages_with_exact_target_case
         assert await asyncio.wait_for(received.get(), 10) == [{"id": "x"}]
         assert wrong_case == []  # pysignalr matches targets exactly; the stand-in forwards them as sent
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await stop_pysignalr(client, task)
 
 
 async def test_pysignalr_run_raises_the_reason_when_the_service_closes_it(host: HostThread) -> None:
@@ -197,9 +206,7 @@ async def test_pysignalr_run_raises_the_reason_when_the_service_closes_it(host: 
         with pytest.raises(ServerError, match="maintenance"):
             await asyncio.wait_for(task, 10)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await stop_pysignalr(client, task)
 
 
 # -- tokens ---------------------------------------------------------------------------------------
