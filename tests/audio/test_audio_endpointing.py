@@ -162,3 +162,43 @@ def test_silero_probability_separates_speech_from_silence(speech: SpeechFn) -> N
     vad.reset()
     quiet = [vad.process(np.zeros(512, np.float32)) for _ in range(20)]
     assert np.mean(probs) > 0.7 and max(quiet) < 0.2
+
+
+@pytest.mark.parametrize("pause_s", [0.1, 0.3, 0.4, 0.7, 1.0])
+def test_a_pause_splits_the_turn_only_when_it_reaches_the_threshold(speech: SpeechFn, pause_s: float) -> None:
+    call = build_call([0.5, speech(ASK), pause_s, speech(WHEN), 1.0], noise_rms=30.0)
+    ended = turns(run(EndOfTurnDetector(SileroVad(), EndpointConfig(end_of_turn_ms=500)), call.audio))
+    assert len(ended) == (2 if pause_s >= 0.6 else 1)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([ASK, WHEN, INSURANCE]), st.floats(0.05, 1.5)), min_size=1, max_size=4)
+)
+def test_event_sequence_invariants(speech: SpeechFn, script: list[tuple[str, float]]) -> None:
+    parts: list[np.ndarray | float] = [0.3]
+    for text, pause in script:
+        parts += [speech(text), pause]
+    call = build_call(parts, noise_rms=30.0)
+    events = run(EndOfTurnDetector(EnergyVad(), EndpointConfig(end_of_turn_ms=500)), call.audio)
+    in_turn, speculating, last_at = False, False, 0
+    for event in events:
+        assert event.at >= last_at  # events come in stream order
+        last_at = event.at
+        if isinstance(event, SpeechStarted):
+            assert not in_turn
+            in_turn = True
+        elif isinstance(event, SpeculativePause):
+            assert in_turn and not speculating
+            speculating = True
+        elif isinstance(event, SpeechResumed):
+            assert speculating
+            speculating = False
+        else:
+            assert in_turn and event.start < event.end <= event.at
+            assert event.audio.size == min(event.end + 1600, event.at) - event.audio_start
+            in_turn, speculating = False, False
+    assert not in_turn  # finish() closes any open turn
+    n_long_pauses = sum(1 for _, pause in script[:-1] if pause >= 0.7)
+    n_short_pauses = sum(1 for _, pause in script[:-1] if pause <= 0.4)
+    assert n_long_pauses + 1 <= len(turns(events)) <= len(script) - n_short_pauses
