@@ -6,6 +6,7 @@ failures become ``ServiceUnavailable`` after the SDK's (configurable, short) ret
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -158,6 +159,7 @@ class AzureBlobStore:
             service, self._service = self._service, None
             self._ready.clear()
             await service.close()
+            await asyncio.sleep(0)  # let aiohttp finish closing its transports on this loop
 
     async def _ensure_container(self, container: str) -> None:
         if container in self._ready:

@@ -8,6 +8,7 @@ embedded queue; a consumer deletes them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from contextlib import suppress
 from typing import TypeVar
@@ -139,6 +140,7 @@ class AzureQueueStore:
         if self._service is not None:
             service, self._service = self._service, None
             await service.close()
+            await asyncio.sleep(0)  # let aiohttp finish closing its transports on this loop
         self._created.clear()
 
 
