@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -203,7 +204,11 @@ async def run_target(
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "benchmark": "migration",
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": os.getloadavg(),  # other work on the machine skews the numbers
+        },
         "targets": [],
     }
     base = FakeOptions(
@@ -225,6 +230,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             results["targets"].append(
                 await run_target("cosmos", env, scaled, args) | {"keep_alive": keep_alive}
             )
+    results["machine"]["load_average_at_end"] = os.getloadavg()
     for t in results["targets"]:
         t["meets_target"] = (
             t["full_load"]["rows_per_s"] >= 5000 if t["target"] == "embedded" else t["speedup_vs_naive"] >= 10
