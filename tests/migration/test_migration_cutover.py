@@ -115,6 +115,7 @@ async def test_cutover_then_rollback_loses_nothing_written_after_cutover(
     assert checked.ok, checked.problems
 
 
+@pytest.mark.parametrize("target", ["embedded"], indirect=True)  # store-independent logic
 async def test_cutover_aborts_and_unfreezes_when_validation_fails(
     legacy: state.Conn,
     reader: state.Conn,

@@ -45,6 +45,7 @@ async def test_full_load_then_validate_is_100_percent(
     assert rechecked.ok, rechecked.problems
 
 
+@pytest.mark.parametrize("target", ["embedded"], indirect=True)  # store-independent logic
 async def test_validate_detects_a_changed_a_missing_and_an_extra_document(
     legacy: state.Conn, reader: state.Conn, writer: Writer, conv: Converter, store: DocumentStore
 ) -> None:
