@@ -453,7 +453,7 @@ class DurableEngine:
         now = utcnow()
         inbox = _sort_inbox(live, row, one_external)
         live.urgent = False
-        if not (inbox.retry_steps or inbox.others or inbox.externals or live.kick or not live.played):
+        if not (inbox.retry_steps or inbox.arrivals or live.kick or not live.played):
             # only stale messages (timers, results of an earlier execution): drop them without an episode
             with self.store.transaction():
                 self.store.delete_messages(inbox.consumed)
@@ -471,7 +471,7 @@ class DurableEngine:
             assert group is not None
             current.append(ev)
             applier.advance_retry(group, ev)
-        current += [m.payload["event"] for m in inbox.others + inbox.externals]
+        current += [m.payload["event"] for m in inbox.arrivals]  # in arrival order, as DTFx delivers them
 
         info = self._function(row.name, "orchestrationTrigger")
         if info is None:
@@ -485,7 +485,7 @@ class DurableEngine:
         continues = bool(state.get("isDone")) and any(
             a.get("actionType") == replay.CONTINUE_AS_NEW for a in new_actions
         )
-        if continues and len(inbox.externals) > 1:
+        if continues and inbox.externals > 1:
             live.inbox, live.first_pending, live.kick = saved[0], saved[1], saved[2]
             row.progress = json.loads(saved[3])
             self._episode(live, one_external=True)
@@ -850,13 +850,14 @@ def _validate_instance_id(instance_id: str) -> None:
 class _Inbox:
     consumed: list[int]
     retry_steps: list[MessageRow]
-    others: list[MessageRow]
-    externals: list[MessageRow]
+    #: everything else to deliver, in arrival order
+    arrivals: list[MessageRow]
+    externals: int = 0
 
 
 def _sort_inbox(live: Live, row: InstanceRow, one_external: bool) -> _Inbox:
     """Split the inbox: stale messages (older executions), retry steps, other completions, external events."""
-    inbox = _Inbox([], [], [], [])
+    inbox = _Inbox([], [], [])
     remaining: list[MessageRow] = []
     groups = row.progress.setdefault("retries", {})
     for message in live.inbox:
@@ -864,12 +865,16 @@ def _sort_inbox(live: Live, row: InstanceRow, one_external: bool) -> _Inbox:
         if wanted_exec is not None and wanted_exec != row.execution_id:
             inbox.consumed.append(message.id)
         elif message.payload.get("kind") == "external":
-            (remaining if one_external and inbox.externals else inbox.externals).append(message)
+            if one_external and inbox.externals:
+                remaining.append(message)
+            else:
+                inbox.externals += 1
+                inbox.arrivals.append(message)
         elif retries.group_of(groups, message.payload["event"]) is not None:
             inbox.retry_steps.append(message)
         else:
-            inbox.others.append(message)
+            inbox.arrivals.append(message)
     live.inbox = remaining
     live.first_pending = time.monotonic() if remaining else 0.0
-    inbox.consumed += [m.id for m in inbox.retry_steps + inbox.others + inbox.externals]
+    inbox.consumed += [m.id for m in inbox.retry_steps + inbox.arrivals]
     return inbox

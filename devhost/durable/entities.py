@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devhost.durable.events import EventType, event, utcnow
+from devhost.durable.replay import sdk_warnings_logged
 from devhost.durable.store import MessageRow
 
 
@@ -50,7 +51,8 @@ def run_batch(
         ],
     }
     try:
-        out = json.loads(handle(json.dumps(context)))
+        with sdk_warnings_logged():
+            out = json.loads(handle(json.dumps(context)))
         return BatchOutcome(bool(out["entityExists"]), out.get("entityState"), list(out["results"]))
     except Exception as exc:
         return _all_failed(exists, state, batch, f"{type(exc).__name__}: {exc}")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger("devhost.durable")
 
 OUT_OF_PROC_MARKER = "$OutOfProcData$:"
 
@@ -63,7 +68,8 @@ def played_json(event: dict[str, Any]) -> str:
 def invoke(handle: Callable[[str], Any], context: str) -> EpisodeOutcome:
     """Call the SDK's ``handle()``; split the ``$OutOfProcData$`` error path like the extension does."""
     try:
-        raw = handle(context)
+        with sdk_warnings_logged():
+            raw = handle(context)
     except Exception as exc:
         message = str(exc)
         if OUT_OF_PROC_MARKER in message:
@@ -79,6 +85,20 @@ def invoke(handle: Callable[[str], Any], context: str) -> EpisodeOutcome:
     if not isinstance(state, dict):
         return EpisodeOutcome(state={}, error="orchestrator returned an invalid state")
     return EpisodeOutcome(state=state, error=None)
+
+
+@contextmanager
+def sdk_warnings_logged() -> Iterator[None]:
+    """Log the SDK's warnings (e.g. "Potential duplicate Task completion") as the Python worker shows them.
+
+    They must not turn into exceptions when the host runs under ``-W error`` (tests): on Azure they are
+    only log lines, and an orchestration does not fail because of one.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        log.warning("durable SDK warning: %s", warning.message, extra={"code": warning.category.__name__})
 
 
 def flatten(actions: Any) -> list[dict[str, Any]]:

@@ -215,3 +215,42 @@ async def test_stale_timers_of_an_earlier_execution_add_no_episodes(host: Harnes
     await asyncio.sleep(0.1)
     assert host.engine.history_events(instance_id) == before
     assert not live.inbox and status.runtime_status == df.OrchestrationRuntimeStatus.Running
+
+
+async def test_call_session_shape_with_turns_across_continue_as_new(host: Harness) -> None:
+    call = {"id": "call-1", "greeted": False, "turn": 1, "turns_per_episode": 2}
+    instance_id = await host.client.start_new("call_like", "call-1", call)
+    await host.wait(instance_id, statuses={"Running"})
+    transcript = df.EntityId("Transcript", "call-1")
+
+    async def transcript_lines(count: int) -> list:
+        for _ in range(500):
+            state = await host.client.read_entity_state(transcript)
+            if state.entity_exists and len(state.entity_state) >= count:
+                return state.entity_state
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"transcript never reached {count} lines")
+
+    await host.client.raise_event(instance_id, "ready", None)
+    await transcript_lines(1)
+    for n in range(1, 6):  # five paced turns; the instance continues as new after every second one
+        await host.client.raise_event(instance_id, "utterance", n)
+        await transcript_lines(1 + n)
+    await host.client.raise_event(instance_id, "hangup", None)
+    status = await host.wait(instance_id, timeout=10)
+    assert status.runtime_status == df.OrchestrationRuntimeStatus.Completed, status.output
+    assert status.output == {"turns": 6, "reason": "hangup", "summary": ["Hello 5!"]}
+    assert await transcript_lines(7) == ["Hello caller!", 2, 4, 6, 8, 10, "end"]
+    child = await host.client.get_status("call-1:post-call")
+    assert child.runtime_status == df.OrchestrationRuntimeStatus.Completed
+
+
+async def test_sdk_quirk_an_event_before_its_wait_satisfies_every_later_wait(host: Harness) -> None:
+    """azure-functions-durable 1.7.0 keeps one deferred completion per event name and never clears it, so
+    an event raised while no wait is open answers every later wait of that name (on Azure as here, since
+    the history is the same). Apps must keep a wait open before the event can arrive."""
+    instance_id = await host.client.start_new("busy_then_wait", None, 0.3)
+    await host.wait(instance_id, statuses={"Running"})
+    await host.client.raise_event(instance_id, "go", 1)
+    status = await host.wait(instance_id, timeout=5)
+    assert status.output == ["1", "1"]

@@ -300,3 +300,59 @@ def mixed(context: df.DurableOrchestrationContext):
     timeout.cancel()
     final = yield context.call_entity(entity, "get")
     return [first[0], first[2], first[3], winner.result, final]
+
+
+# The ReddyTalk call-session shape: greet when ready (or after a wait), then turns driven by events, an idle
+# timer and a hang-up wait reused across turns, retried steps, entity signals/calls, continue-as-new every
+# few turns, and a post-call sub-orchestration with a given id.
+@app.orchestration_trigger(context_name="context")
+def call_like(context: df.DurableOrchestrationContext):
+    call = context.get_input()
+    entity = df.EntityId("Transcript", call["id"])
+    if not call["greeted"]:
+        ready = context.wait_for_external_event("ready")
+        patience = context.create_timer(context.current_utc_datetime + timedelta(seconds=5))
+        if (yield context.task_any([ready, patience])) is ready:
+            patience.cancel()
+        context.signal_entity(entity, "append", (yield context.call_activity("say_hello", "caller")))
+        call["greeted"] = True
+    seen = yield context.call_entity(entity, "count")
+    hangup = context.wait_for_external_event("hangup")
+    retry = df.RetryOptions(first_retry_interval_in_milliseconds=10, max_number_of_attempts=3)
+    for _ in range(call["turns_per_episode"]):
+        idle = context.create_timer(context.current_utc_datetime + timedelta(seconds=10))
+        heard = context.wait_for_external_event("utterance")
+        winner = yield context.task_any([heard, hangup, idle])
+        if winner is not idle:
+            idle.cancel()
+        if winner is not heard:
+            context.signal_entity(entity, "append", "end")
+            summary = yield context.call_sub_orchestrator("chain", [str(seen)], f"{call['id']}:post-call")
+            return {
+                "turns": call["turn"],
+                "reason": "hangup" if winner is hangup else "idle",
+                "summary": summary,
+            }
+        reply = yield context.call_activity_with_retry("double", retry, int(json.loads(heard.result)))
+        context.signal_entity(entity, "append", reply)
+        call["turn"] += 1
+    context.continue_as_new(call)
+    return None
+
+
+@app.entity_trigger(context_name="context")
+def Transcript(context: df.DurableEntityContext):  # entity names are case-insensitive
+    lines = context.get_state(list)
+    if context.operation_name == "append":
+        lines.append(context.get_input())
+        context.set_state(lines)
+    elif context.operation_name == "count":
+        context.set_result(len(lines))
+
+
+@app.orchestration_trigger(context_name="context")
+def busy_then_wait(context: df.DurableOrchestrationContext):
+    yield context.call_activity("nap", context.get_input())
+    first = yield context.wait_for_external_event("go")
+    second = yield context.wait_for_external_event("go")
+    return [first, second]
