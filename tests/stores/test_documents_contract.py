@@ -11,6 +11,7 @@ import multiprocessing
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,22 +193,35 @@ async def test_query_prefix_range_anyof_and_order(store: DocumentStore) -> None:
     assert await ids(store, Query(where={"provider.id": AnyOf(())})) == []
 
 
-async def test_pagination_walks_every_item_once_in_order(store: DocumentStore) -> None:
-    await seed(store)
+async def walk(store: DocumentStore, query: Query) -> list[str]:
+    """Every id of ``query``, page by page, checking the page size and that paging ends."""
     seen: list[str] = []
     token: str | None = None
-    pages = 0
-    while True:
-        page = await store.query("appointments", Query(order_by="slot", limit=3, continuation=token))
-        assert len(page.items) <= 3
+    for _ in range(20):
+        page = await store.query("appointments", replace(query, continuation=token))
+        assert query.limit is not None and len(page.items) <= query.limit
         seen.extend(d["id"] for d in page.items)
-        pages += 1
         token = page.continuation
         if token is None:
-            break
-        assert pages < 10
-    assert seen == [f"a{i:02d}" for i in range(10)]
-    assert pages >= 4
+            return seen
+    raise AssertionError("paging did not end")
+
+
+async def test_pagination_walks_every_item_once_in_order(store: DocumentStore) -> None:
+    await seed(store)
+    everything = [f"a{i:02d}" for i in range(10)]
+    assert await walk(store, Query(order_by="slot", limit=3)) == everything  # across partitions
+    assert await walk(store, Query(order_by="slot", descending=True, limit=4)) == everything[::-1]
+    assert await walk(store, Query(partition_key="p1", order_by="slot", limit=2)) == everything[:7]
+    unordered = await walk(store, Query(limit=3))
+    assert sorted(unordered) == everything
+    assert len(await walk(store, Query(partition_key="p2", limit=1))) == 3
+
+
+async def test_bad_continuation_token_is_refused(store: DocumentStore) -> None:
+    await seed(store, 3)
+    with pytest.raises(ValidationFailed):
+        await store.query("appointments", Query(order_by="slot", limit=1, continuation="not-a-token"))
 
 
 async def test_count(store: DocumentStore) -> None:

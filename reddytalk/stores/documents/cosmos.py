@@ -42,6 +42,7 @@ from reddytalk.stores.documents.base import AnyOf, Document, Page, PatchOp, Pref
 
 T = TypeVar("T")
 
+MAX_CROSS_PARTITION_OFFSET = 5000
 _COSMOS_SYSTEM_FIELDS = ("_rid", "_self", "_attachments", "_lsn")
 
 
@@ -148,6 +149,8 @@ class CosmosDocumentStore:
             if query.limit is None:
                 items = [_clean(item) async for item in proxy.query_items(sql, **options)]
                 return Page(items)
+            if query.partition_key is None and query.order_by is not None:
+                return await offset_page(query.limit)
             pager = cast(
                 AsyncPageIterator[Any], proxy.query_items(sql, **options).by_page(query.continuation)
             )
@@ -156,6 +159,19 @@ class CosmosDocumentStore:
                 items = [_clean(item) async for item in page]
                 break
             return Page(items, pager.continuation_token or None)
+
+        async def offset_page(limit: int) -> Page:
+            # The Python SDK cannot resume a cross-partition ORDER BY query from a continuation token
+            # (the service answers 400), so those pages read the TOP offset+limit+1 items and skip
+            # the offset, with our own offset token. Deep pages cost more: pass a partition key.
+            offset = rules.decode_continuation(query.continuation)
+            if offset > MAX_CROSS_PARTITION_OFFSET:
+                raise ValidationFailed("page too deep for a cross-partition ordered query; narrow it")
+            top = sql.replace("SELECT * FROM c", f"SELECT TOP {offset + limit + 1} * FROM c", 1)
+            found = [_clean(item) async for item in proxy.query_items(top, parameters=parameters)]
+            more = len(found) > offset + limit
+            items = found[offset : offset + limit]
+            return Page(items, rules.encode_continuation(offset + limit) if more else None)
 
         return await self._call(run(), container)
 

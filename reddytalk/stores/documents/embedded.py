@@ -9,7 +9,6 @@ file (writes are ``BEGIN IMMEDIATE`` transactions).
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 import threading
@@ -25,7 +24,6 @@ from reddytalk.errors import (
     NotFound,
     PreconditionFailed,
     ServiceUnavailable,
-    ValidationFailed,
 )
 from reddytalk.stores.containers import Container
 from reddytalk.stores.documents import rules
@@ -158,7 +156,7 @@ class EmbeddedDocumentStore:
     async def query(self, container: str, query: Query) -> Page:
         rules.known_container(container)
         rules.check_query(query)
-        offset = decode_continuation(query.continuation)
+        offset = rules.decode_continuation(query.continuation)
         order = "rowid"
         if query.order_by is not None:
             direction = "DESC" if query.descending else "ASC"
@@ -173,7 +171,7 @@ class EmbeddedDocumentStore:
         continuation = None
         if query.limit is not None and len(rows) > query.limit:
             rows = rows[: query.limit]
-            continuation = encode_continuation(offset + query.limit)
+            continuation = rules.encode_continuation(offset + query.limit)
         return Page([_document(*row) for row in rows], continuation)
 
     async def count(self, container: str, query: Query) -> int:
@@ -319,19 +317,3 @@ def _filter_sql(json_path: str, flt: Any) -> tuple[str, list[Any]]:
 
 def _type_check(kind: str, sample: Any) -> str:
     return f"{kind} = 'text'" if isinstance(sample, str) else f"{kind} IN ('integer', 'real')"
-
-
-def encode_continuation(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
-
-
-def decode_continuation(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["o"]
-    except (ValueError, KeyError, TypeError):
-        raise ValidationFailed("invalid continuation token") from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise ValidationFailed("invalid continuation token")
-    return offset

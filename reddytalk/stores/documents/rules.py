@@ -6,6 +6,7 @@ same ``ValidationFailed`` before anything is written, and agree on when a docume
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import math
@@ -214,3 +215,23 @@ def _apply_to_list(target: list[Any], key: str, op: PatchOp) -> None:
         if isinstance(current, bool) or not isinstance(current, int | float):
             raise ValidationFailed(f"incr target {op.path!r} is not a number")
         target[index] = current + op.value
+
+
+# -- offset continuation tokens -----------------------------------------------------------------
+
+
+def encode_continuation(offset: int) -> str:
+    """An opaque token for "the next page starts after ``offset`` items"."""
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def decode_continuation(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["o"]
+    except (ValueError, KeyError, TypeError):
+        raise ValidationFailed("invalid continuation token") from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValidationFailed("invalid continuation token")
+    return offset
