@@ -1,14 +1,11 @@
-"""Transform rules and the retrying writer, without a database."""
+"""Transform rules, without a database."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from reddytalk.errors import TooManyRequests
 from reddytalk.migration.tables import PATIENTS
 from reddytalk.migration.transform import Converter, line_size, transcript_documents
-from reddytalk.migration.writer import RetryPolicy, Writer
-from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
 
 def test_naive_legacy_times_are_local_and_round_trip_through_utc() -> None:
@@ -32,29 +29,3 @@ def test_transcripts_split_into_ordered_parts_under_the_size_limit() -> None:
     assert all(d["part_count"] == len(docs) for d in docs)
     assert [line for d in docs for line in d["lines"]] == lines
     assert all(sum(line_size(x) for x in d["lines"]) <= 2000 for d in docs)
-
-
-class Throttling(EmbeddedDocumentStore):
-    """The real embedded store, answering 429 to the first two writes of each document."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(path)
-        self.refused: dict[str, int] = {}
-
-    async def upsert(self, container: str, doc: dict, *, etag: str | None = None) -> dict:  # type: ignore[override]
-        n = self.refused.get(doc["id"], 0)
-        if n < 2:
-            self.refused[doc["id"]] = n + 1
-            raise TooManyRequests("throttled", detail={"retry_after": 0.001})
-        return await super().upsert(container, doc, etag=etag)
-
-
-async def test_writer_retries_throttled_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    store = Throttling(str(tmp_path / "d.sqlite3"))
-    writer = Writer(store, concurrency=4, policy=RetryPolicy(attempts=5, base_delay=0.001))
-    docs = [{"id": str(i), "version": f"v{i}"} for i in range(20)]
-    await writer.upsert_all("models", docs)
-    assert writer.stats.retries == 40
-    assert writer.stats.writes == 20
-    assert (await store.read("models", "7", "v7"))["version"] == "v7"
-    await store.close()
