@@ -140,3 +140,19 @@ async def test_starting_a_running_id_again_is_refused(host: Harness) -> None:
         assert "already exists" in str(exc)
     else:
         raise AssertionError("a running instance id was reused")
+
+
+async def test_rewind_of_a_parent_rewinds_its_failed_child(
+    host: Harness, tmp_path: Path, runs_file: Path
+) -> None:
+    flag = tmp_path / "child.flag"
+    flag.touch()
+    instance_id = await host.client.start_new("rewindable_parent", "rp", str(flag))
+    assert (await host.wait(instance_id)).runtime_status == Status.Failed
+    assert (await host.client.get_status("rp-child")).runtime_status == Status.Failed
+    flag.unlink()
+    await host.client.rewind(instance_id, "fixed")
+    status = await host.wait(instance_id)
+    assert status.runtime_status == Status.Completed, status.output
+    assert status.output == {"child": ["Hello before!", "recovered"]}
+    assert runs_file.read_text().splitlines().count("say_hello:before") == 1

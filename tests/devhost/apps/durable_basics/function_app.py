@@ -356,3 +356,11 @@ def busy_then_wait(context: df.DurableOrchestrationContext):
     first = yield context.wait_for_external_event("go")
     second = yield context.wait_for_external_event("go")
     return [first, second]
+
+
+@app.orchestration_trigger(context_name="context")
+def rewindable_parent(context: df.DurableOrchestrationContext):
+    child = yield context.call_sub_orchestrator(
+        "rewindable", context.get_input(), f"{context.instance_id}-child"
+    )
+    return {"child": child}
