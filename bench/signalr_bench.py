@@ -1,7 +1,7 @@
 """Local host shell benchmark: SignalR stand-in delivery latency and HTTP trigger round trips.
 
-The host (HTTP triggers + SignalR stand-in) runs on its own thread and event loop, as in ``func start``;
-the measuring clients run on the main loop. Measured:
+The host (HTTP triggers + SignalR stand-in) runs as ``python -m devhost start`` in its own process, as a
+developer runs it; the measuring clients run in this process. Measured:
 
 * REST send → client receive: an SDK-style REST call (``/api/hubs/{hub}/users/{id}/:send``, JWT per call)
   until the pushed Invocation arrives at a WebSocket client that did the JSON-protocol handshake, and
@@ -19,7 +19,9 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +35,6 @@ import httpx  # noqa: E402
 from pysignalr.client import SignalRClient  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
-from devhost.host import HostThread, LocalHost  # noqa: E402
 from devhost.signalr.tokens import sign  # noqa: E402
 
 APP = Path(__file__).resolve().parent / "signalr_app"
@@ -146,18 +147,39 @@ async def bench_http(base_url: str, path: str, n: int) -> dict[str, Any]:
     return summary(samples)
 
 
-async def run(host: HostThread, n: int) -> dict[str, Any]:
-    assert host.host.signalr is not None
-    endpoint = host.host.signalr.endpoint
+async def run(base_url: str, endpoint: str, n: int) -> dict[str, Any]:
     return {
         "signalr_rest_to_websocket_ms": await bench_raw_websocket(endpoint, n),
-        "signalr_rest_to_pysignalr_ms": await bench_pysignalr(host.base_url, endpoint, n, via_binding=False),
+        "signalr_rest_to_pysignalr_ms": await bench_pysignalr(base_url, endpoint, n, via_binding=False),
         "signalr_output_binding_to_pysignalr_ms": await bench_pysignalr(
-            host.base_url, endpoint, n, via_binding=True
+            base_url, endpoint, n, via_binding=True
         ),
-        "http_trigger_sync_round_trip_ms": await bench_http(host.base_url, "/api/ping/sync", n),
-        "http_trigger_async_round_trip_ms": await bench_http(host.base_url, "/api/ping/async", n),
+        "http_trigger_sync_round_trip_ms": await bench_http(base_url, "/api/ping/sync", n),
+        "http_trigger_async_round_trip_ms": await bench_http(base_url, "/api/ping/async", n),
     }
+
+
+def start_host(state: str) -> tuple[subprocess.Popen[str], str, str]:
+    """``python -m devhost start`` in its own process, as a developer runs it; returns its URLs."""
+    env = dict(os.environ)
+    env["AzureSignalRConnectionString"] = f"Endpoint=http://127.0.0.1;Port=1;AccessKey={KEY};Version=1.0;"
+    command = [sys.executable, "-m", "devhost", "start", "--script-root", str(APP), "--port", "0"]
+    command += ["--state", state, "--signalr-port", "0"]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdout is not None
+    endpoint = base_url = ""
+    for line in proc.stdout:
+        if line.startswith("SignalR stand-in: "):
+            endpoint = line.removeprefix("SignalR stand-in: ").strip()
+        if line.startswith("Host started at "):
+            base_url = line.removeprefix("Host started at ").strip()
+            break
+    if not base_url or not endpoint:
+        proc.kill()
+        raise RuntimeError("the host did not start")
+    return proc, base_url, endpoint
 
 
 def main() -> int:
@@ -166,13 +188,13 @@ def main() -> int:
         "--n", type=int, default=500, help="measured sends/requests per series (after 50 warm-up)"
     )
     args = parser.parse_args()
-    env = {"AzureSignalRConnectionString": f"Endpoint=http://127.0.0.1;Port=1;AccessKey={KEY};Version=1.0;"}
     with tempfile.TemporaryDirectory() as state:
-        host = LocalHost(APP, Path(state), port=0, signalr_port=0, env=env).run_in_thread()
+        proc, base_url, endpoint = start_host(state)
         try:
-            results = asyncio.run(run(host, args.n))
+            results = asyncio.run(run(base_url, endpoint, args.n))
         finally:
-            host.stop()
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
     report = {
         "benchmark": "devhost shell: SignalR stand-in and HTTP triggers",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -182,7 +204,7 @@ def main() -> int:
             "platform": platform.platform(),
             "load_average_1m": round(os.getloadavg()[0], 2),
         },
-        "setup": "host (uvicorn, SignalR stand-in) on its own thread and loop; clients on the main loop; loopback",
+        "setup": "python -m devhost start in its own process (uvicorn + SignalR stand-in); clients in the bench process; loopback",
         "target_signalr_p95_ms": TARGET_P95_MS,
         **results,
     }
