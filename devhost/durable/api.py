@@ -58,6 +58,26 @@ def time_param(request: Request, name: str) -> float | None:
         raise BadRequest(f"Invalid date/time value '{raw}' for '{name}'.") from exc
 
 
+def page_params(request: Request) -> tuple[int, int]:
+    """``top`` (page size) and the offset carried by the ``x-ms-continuation-token`` request header."""
+    top_raw = request.query_params.get("top")
+    try:
+        top = int(top_raw) if top_raw else DEFAULT_PAGE
+        token = request.headers.get("x-ms-continuation-token")
+        offset = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    except ValueError as exc:
+        raise BadRequest("Invalid 'top' or continuation token.") from exc
+    if top <= 0 or offset < 0:
+        raise BadRequest("'top' must be positive.")
+    return top, offset
+
+
+def continuation(offset: int, top: int, more: bool) -> dict[str, str]:
+    if not more:
+        return {}
+    return {"x-ms-continuation-token": base64.urlsafe_b64encode(str(offset + top).encode()).decode()}
+
+
 def iso_seconds(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -226,22 +246,11 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
 
     async def list_instances(request: Request) -> Response:
         where, params = filters(request, purge=False)
-        top_raw = request.query_params.get("top")
-        try:
-            top = int(top_raw) if top_raw else DEFAULT_PAGE
-            token = request.headers.get("x-ms-continuation-token")
-            offset = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-        except ValueError as exc:
-            raise BadRequest("Invalid 'top' or continuation token.") from exc
-        if top <= 0:
-            raise BadRequest("'top' must be positive.")
+        top, offset = page_params(request)
         rows = engine.store.query_instances(where, params, limit=top + 1, offset=offset)
         show_input = flag(request, "showInput", True)
         body = [status_json(engine, r, show_input=show_input) for r in rows[:top]]
-        headers = {}
-        if len(rows) > top:
-            headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(str(offset + top).encode()).decode()
-        return JSONResponse(body, headers=headers)
+        return JSONResponse(body, headers=continuation(offset, top, len(rows) > top))
 
     async def purge_instance(request: Request) -> Response:
         deleted = engine.purge(request.path_params["id"])
@@ -292,9 +301,12 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
     async def list_entities(request: Request) -> Response:
         name = request.path_params["name"]
         fetch_state = flag(request, "fetchState", False)
+        since = time_param(request, "lastOperationTimeFrom")
+        until = time_param(request, "lastOperationTimeTo")
+        top, offset = page_params(request)
         entries = []
         for entity_id, present, state, last in engine.list_entities(name):
-            if not present:
+            if not present or (since is not None and last < since) or (until is not None and last > until):
                 continue
             _, entity_name, key = entity_id.split("@", 2)
             entry: dict[str, Any] = {
@@ -304,7 +316,8 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
             if fetch_state:
                 entry["state"] = _loads(state)
             entries.append(entry)
-        return JSONResponse(entries)
+        page = entries[offset : offset + top]
+        return JSONResponse(page, headers=continuation(offset, top, len(entries) > offset + top))
 
     async def signal_entity(request: Request) -> Response:
         op = request.query_params.get("op") or ("delete" if request.method == "DELETE" else "")

@@ -162,3 +162,32 @@ async def test_entity_endpoints(host: Harness) -> None:
                 "state": 7,
             }
         ]
+
+
+async def test_entity_listing_pages_and_filters(host: Harness) -> None:
+    async with httpx.AsyncClient(base_url=host.api) as http:
+        for key in ("a", "b", "c"):
+            await http.post(f"/entities/Counter/{key}?op=reset")
+        for _ in range(200):
+            if len((await http.get("/entities/Counter")).json()) == 3:
+                break
+            await asyncio.sleep(0.02)
+        first = await http.get("/entities/Counter?top=2&fetchState=true")
+        assert [e["entityId"]["key"] for e in first.json()] == ["a", "b"]
+        assert all(e["state"] == 0 for e in first.json())
+        token = first.headers["x-ms-continuation-token"]
+        rest = await http.get("/entities/Counter?top=2", headers={"x-ms-continuation-token": token})
+        assert [e["entityId"]["key"] for e in rest.json()] == ["c"]
+        assert "x-ms-continuation-token" not in rest.headers
+        future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert (await http.get(f"/entities/Counter?lastOperationTimeFrom={future}")).json() == []
+
+
+async def test_start_and_wait_returns_the_output_when_done_in_time(host: Harness) -> None:
+    async with httpx.AsyncClient(base_url=host.api) as http:
+        done = await http.post(
+            "/orchestrators/counter_loop?timeout=10&pollingInterval=1", json={"i": 0, "until": 3}
+        )
+        assert done.status_code == 200 and done.json() == 3
+        slow = await http.post("/orchestrators/sleeper?timeout=0.2&pollingInterval=1")
+        assert slow.status_code == 202 and "statusQueryGetUri" in slow.json()
