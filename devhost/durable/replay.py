@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger("devhost.durable")
+_seen_warnings: set[str] = set()
 
 OUT_OF_PROC_MARKER = "$OutOfProcData$:"
 
@@ -98,7 +99,13 @@ def sdk_warnings_logged() -> Iterator[None]:
         warnings.simplefilter("always")
         yield
     for warning in caught:
-        log.warning("durable SDK warning: %s", warning.message, extra={"code": warning.category.__name__})
+        text = str(warning.message)
+        if text in _seen_warnings:  # the SDK repeats them on every replay of the same history
+            continue
+        if len(_seen_warnings) > 1000:
+            _seen_warnings.clear()
+        _seen_warnings.add(text)
+        log.warning("durable SDK warning: %s", text, extra={"code": warning.category.__name__})
 
 
 def flatten(actions: Any) -> list[dict[str, Any]]:
