@@ -150,7 +150,8 @@ def test_http_starter_with_durable_client_binding_through_the_local_host(tmp_pat
 def test_repeated_kills_at_arbitrary_points_still_complete_everything_once(tmp_path: Path) -> None:
     state, runs_file = tmp_path / "state", tmp_path / "runs.txt"
     runs_file.touch()
-    n, kills, concurrency = 200, 3, 20  # 20 = the default activity limit on this 2-core machine (10 x cores)
+    n, kills = 200, 3
+    concurrency = 10 * (os.cpu_count() or 1)  # the default activity limit (maxConcurrentActivityFunctions)
     delays = random.Random(7)
     for attempt in range(kills):
         with host_process(state, runs_file) as (proc, api), httpx.Client(base_url=api) as http:
