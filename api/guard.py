@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import azure.functions as func
 
-from api.deps import auth_service
+from api.deps import auth_service, bind_services, unbind_services
 from reddytalk.auth.rbac import Access, Principal, needs_token, require
 from reddytalk.errors import Unauthorized
 
@@ -65,13 +65,17 @@ def guarded(access: Access) -> Callable[[H], H]:
         @functools.wraps(handler)
         async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
             req = _find_request(args, kwargs)
-            verified = await auth_service().verify(bearer_token(req))
-            require(verified.principal, access)
-            token = _principal.set(verified.principal)
+            services_token = bind_services()
             try:
-                return await handler(*args, **kwargs)
+                verified = await auth_service().verify(bearer_token(req))
+                require(verified.principal, access)
+                token = _principal.set(verified.principal)
+                try:
+                    return await handler(*args, **kwargs)
+                finally:
+                    _principal.reset(token)
             finally:
-                _principal.reset(token)
+                unbind_services(services_token)
 
         return wrapper  # type: ignore[return-value]
 

@@ -189,6 +189,7 @@ async def hash_cost(samples: int = 30) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp:
         state = Path(tmp)
         _, patient_ids = await seed(state / "documents.sqlite3", args.patients)
@@ -291,6 +292,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average_1m_before": load_before,
+        "load_average_1m_after": round(os.getloadavg()[0], 2),
+        "note": "shared machine: other processes and the httpx load generator use the same 2 cores",
     }
     results["patients_in_store"] = len(patient_ids)
     results["store"] = "embedded (SQLite)"
