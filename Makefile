@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov pins packages (packaging, networkx) that clash with ours, so it gets its own venv.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+CHECKOV_VERSION := 3.3.30
 PRACTICE ?= examples/demo-practice.json
 
 .PHONY: help serve demo test lint typecheck unit bench clean
@@ -26,6 +30,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(TOOLS_STAMP):
+	test -d $(TOOLS) || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q checkov==$(CHECKOV_VERSION)
+	touch $(TOOLS_STAMP)
+
 serve: $(STAMP)
 	$(VENV)/bin/reddytalk serve --practice $(PRACTICE)
 
@@ -39,7 +48,7 @@ lint: $(STAMP)
 
 typecheck: lint
 
-unit: $(STAMP) $(NODE_STAMP)
+unit: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
 	$(VENV)/bin/pytest -q
 
 test: lint unit
@@ -48,4 +57,4 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .data .devhost .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules .data .devhost .mypy_cache .ruff_cache .pytest_cache
