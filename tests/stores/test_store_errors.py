@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from localqueue import connection_path
 from reddytalk.errors import ConfigurationError, PreconditionFailed, ServiceUnavailable
 from reddytalk.settings import Settings
 from reddytalk.stores import connection, open_blobs, open_documents, open_queues
@@ -166,3 +167,14 @@ def test_unopenable_embedded_file_is_service_unavailable(tmp_path: Path) -> None
     folder.mkdir()
     with pytest.raises(ServiceUnavailable):
         EmbeddedDocumentStore(folder)
+
+
+def test_app_and_local_host_resolve_the_same_embedded_queue_file() -> None:
+    """The app's queue store and the local host's trigger poller must open one file."""
+    for raw in (
+        "UseEmbeddedStorage=true;Path=.data/queues.sqlite3",
+        "UseEmbeddedStorage=true;Path=/tmp/q.db",
+    ):
+        target = connection.storage_target(raw, "QUEUES_CONNECTION")
+        assert isinstance(target, connection.Embedded)
+        assert target.path == connection_path(raw)
