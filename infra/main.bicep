@@ -85,6 +85,8 @@ param openAiApiKey string = ''
 
 // Globally unique names get a short token derived from subscription, environment and region.
 var token = take(uniqueString(subscription().id, environmentName, location), 6)
+// Cosmos DB and Key Vault names must be lowercase.
+var env = toLower(environmentName)
 var tags = {
   'azd-env-name': environmentName
   application: 'reddytalk'
@@ -103,21 +105,21 @@ var taskHubName = 'ReddyTalkHub'
 var deploymentContainer = 'app-package'
 
 var names = {
-  resourceGroup: 'rg-reddytalk-${environmentName}'
-  staticWebApp: 'swa-reddytalk-frontend-${environmentName}'
-  functionApp: 'func-reddytalk-api-${environmentName}-${token}'
-  plan: 'plan-reddytalk-api-${environmentName}'
+  resourceGroup: 'rg-reddytalk-${env}'
+  staticWebApp: 'swa-reddytalk-frontend-${env}'
+  functionApp: 'func-reddytalk-api-${env}-${token}'
+  plan: 'plan-reddytalk-api-${env}'
   dataStorage: 'streddytalkdata${token}'
   runtimeStorage: 'streddytalkfunc${token}'
-  appInsights: 'ai-reddytalk-monitoring-${environmentName}'
-  logAnalytics: 'log-reddytalk-${environmentName}'
-  signalr: 'signalr-reddytalk-${environmentName}-${token}'
-  cosmos: 'cosmos-reddytalk-data-${environmentName}-${token}'
-  openAi: 'openai-reddytalk-gpt-${environmentName}-${token}'
-  speech: 'speech-reddytalk-stt-${environmentName}-${token}'
+  appInsights: 'ai-reddytalk-monitoring-${env}'
+  logAnalytics: 'log-reddytalk-${env}'
+  signalr: 'signalr-reddytalk-${env}-${token}'
+  cosmos: 'cosmos-reddytalk-data-${env}-${token}'
+  openAi: 'openai-reddytalk-gpt-${env}-${token}'
+  speech: 'speech-reddytalk-stt-${env}-${token}'
   keyVault: 'kv-reddytalk-${token}'
-  durableTaskScheduler: 'dts-reddytalk-${environmentName}-${token}'
-  budget: 'budget-reddytalk-${environmentName}'
+  durableTaskScheduler: 'dts-reddytalk-${env}-${token}'
+  budget: 'budget-reddytalk-${env}'
 }
 
 var useDurableTaskScheduler = durableBackend == 'DurableTaskScheduler'
@@ -340,7 +342,7 @@ module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   scope: rg
   params: {
-    namePrefix: 'reddytalk-${environmentName}'
+    namePrefix: 'reddytalk-${env}'
     location: location
     tags: tags
     alertEmails: alertEmails

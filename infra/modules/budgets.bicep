@@ -27,7 +27,6 @@ resource budget 'Microsoft.Consumption/budgets@2023-11-01' = {
     timePeriod: {
       startDate: startDate
     }
-    filter: {}
     notifications: {
       actual50: {
         enabled: true

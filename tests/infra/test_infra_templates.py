@@ -40,7 +40,8 @@ def test_main_is_a_subscription_deployment_that_creates_the_resource_group() -> 
     groups = main().resources_of("Microsoft.Resources/resourceGroups")
     assert len(groups) == 1
     names = literal_names()
-    assert names["resourceGroup"] == "rg-reddytalk-${environmentName}"
+    assert names["resourceGroup"] == "rg-reddytalk-${env}"
+    assert text(main().variable("env")) == "toLower(environmentName)"
 
 
 def literal_names() -> dict[str, str]:
@@ -64,7 +65,7 @@ def test_resources_keep_the_seed_names_with_an_environment_suffix() -> None:
     }
     for key, prefix in seed.items():
         assert names[key].startswith(prefix), (key, names[key])
-        assert "${environmentName}" in names[key] or "${token}" in names[key], key
+        assert "${env}" in names[key] or "${token}" in names[key], key
     # Storage account names: 3-24 lowercase letters and digits; the token is 6 characters.
     for key in ("dataStorage", "runtimeStorage"):
         assert re.fullmatch(r"[a-z0-9]+\$\{token\}", names[key])
