@@ -195,6 +195,10 @@ def test_blob_lifecycle_cools_after_30_days_and_keeps_the_tts_cache_short() -> N
     assert main().param_default("ttsCacheRetentionDays") <= 30
     assert "@maxValue(30)\nparam ttsCacheRetentionDays" in main().source.decode()
     storage = module("storage")
+    retained, short_lived = text(storage.variable("retainRule")), text(storage.variable("shortLivedRule"))
+    assert "tierToCool" in retained and "daysAfterModificationGreaterThan: retentionDays" in retained
+    assert "tierToCool" not in short_lived
+    assert "daysAfterModificationGreaterThan: shortLivedDays" in short_lived
     assert storage.param_default("allowSharedKeyAccess") is False
     account = storage.resources_of("Microsoft.Storage/storageAccounts")[0]
     props = object_properties(account.properties["properties"])
