@@ -48,6 +48,9 @@ AUTH_LEVELS = {"ANONYMOUS", "FUNCTION", "ADMIN"}
 # Function names: a letter, then letters, digits, '_' or '-', at most 128 characters.
 FUNCTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 BINDING_NAME = re.compile(r"^(\$return|[A-Za-z_][A-Za-z0-9_]*)$")
+# Route templates: literal segments and {parameter}, {parameter:constraint}, {parameter?} or {*catchall}.
+_PART = r"(?:[A-Za-z0-9_.\-]+|\{\*?[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9()]+)*\??\})+"
+ROUTE = re.compile(rf"{_PART}(?:/{_PART})*")
 # Route prefixes the host keeps for itself (admin API, durable/webhook endpoints).
 RESERVED_ROUTES = ("admin", "runtime")
 
@@ -133,6 +136,7 @@ def test_http_routes_are_unique_per_method_and_not_reserved(index: FunctionIndex
     for info in functions(index):
         for binding in info.bindings_of("httpTrigger"):
             route = (binding.get("route") or info.name).strip("/")
+            assert ROUTE.fullmatch(route), (info.name, route)
             assert not route.split("/")[0].lower().startswith(RESERVED_ROUTES), (info.name, route)
             assert str(binding.get("authLevel", "FUNCTION")).upper() in AUTH_LEVELS
             methods = [m.upper() for m in binding.get("methods") or sorted(HTTP_METHODS)]
