@@ -35,6 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.rawhttp import RawHttpPool  # noqa: E402
 from reddytalk.auth.passwords import Passwords  # noqa: E402
 from reddytalk.auth.service import AuthService  # noqa: E402
 from reddytalk.practice.loader import load_practice_file  # noqa: E402
@@ -103,6 +104,13 @@ async def seed(path: Path, patients: int) -> tuple[str, list[str]]:
         await store.close()
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``): load-independent cost per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
 def start_host(state: Path) -> tuple[subprocess.Popen[str], str]:
     env = os.environ | {
         "DOCUMENTS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'documents.sqlite3'}",
@@ -144,8 +152,10 @@ def start_host(state: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 async def open_loop(
-    client: httpx.AsyncClient, rate: float, seconds: float, make: Any
-) -> tuple[list[float], int]:
+    client: RawHttpPool, rate: float, seconds: float, host_pid: int, make: Any
+) -> tuple[list[float], int, dict[str, Any]]:
+    """Send ``rate * seconds`` requests on schedule; also report CPU per request of host and generator."""
+    host_cpu, own_cpu = process_cpu_seconds(host_pid), time.process_time()
     latencies: list[float] = []
     errors = 0
     total = int(rate * seconds)
@@ -159,9 +169,15 @@ async def open_loop(
             await asyncio.sleep(delay)
         method, url, kwargs = make(i)
         try:
-            r = await client.request(method, url, **kwargs)
-            ok = r.status_code < 400
-        except httpx.HTTPError:
+            status, _ = await client.request(
+                method,
+                url,
+                headers=kwargs.get("headers"),
+                params=kwargs.get("params"),
+                json_body=kwargs.get("json"),
+            )
+            ok = status < 400
+        except (OSError, asyncio.IncompleteReadError, ValueError):
             ok = False
         if ok:
             latencies.append((time.perf_counter() - scheduled) * 1000)
@@ -169,7 +185,13 @@ async def open_loop(
             errors += 1
 
     await asyncio.gather(*(one(i) for i in range(total)))
-    return latencies, errors
+    cpu = {
+        "host_cpu_ms_per_request": round(
+            (process_cpu_seconds(host_pid) - host_cpu) * 1000 / max(total, 1), 2
+        ),
+        "load_generator_cpu_ms_per_request": round((time.process_time() - own_cpu) * 1000 / max(total, 1), 2),
+    }
+    return latencies, errors, cpu
 
 
 async def hash_cost(samples: int = 30) -> dict[str, Any]:
@@ -204,20 +226,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 # Warm-up: first requests pay imports and store opening.
                 for pid in patient_ids[:20]:
                     await client.get(f"/api/patients/{pid}", headers=headers)
+                pool = RawHttpPool(base_url)
                 rng = random.Random(11)
                 results: dict[str, Any] = {"patient_get": {}, "patient_search": {}}
                 for rate in args.rates:
-                    get_lat, get_err = await open_loop(
-                        client,
+                    get_lat, get_err, get_cpu = await open_loop(
+                        pool,
                         rate,
                         args.seconds,
+                        proc.pid,
                         lambda i: ("GET", f"/api/patients/{rng.choice(patient_ids)}", {"headers": headers}),
                     )
-                    results["patient_get"][f"{rate:g}/s"] = summary(get_lat, get_err, rate, args.seconds)
-                    search_lat, search_err = await open_loop(
-                        client,
+                    results["patient_get"][f"{rate:g}/s"] = (
+                        summary(get_lat, get_err, rate, args.seconds) | get_cpu
+                    )
+                    search_lat, search_err, search_cpu = await open_loop(
+                        pool,
                         rate,
                         args.seconds,
+                        proc.pid,
                         lambda i: (
                             "GET",
                             "/api/patients",
@@ -227,8 +254,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             },
                         ),
                     )
-                    results["patient_search"][f"{rate:g}/s"] = summary(
-                        search_lat, search_err, rate, args.seconds
+                    results["patient_search"][f"{rate:g}/s"] = (
+                        summary(search_lat, search_err, rate, args.seconds) | search_cpu
                     )
                 sequential: dict[str, Any] = {}
                 for name, make in (
@@ -247,24 +274,34 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     ),
                 ):
                     times = []
+                    cpu_before = process_cpu_seconds(proc.pid)
                     for i in range(200):
                         method, url, kwargs = make(i)
                         t = time.perf_counter()
-                        await client.request(method, url, **kwargs)
+                        await pool.request(
+                            method, url, headers=kwargs.get("headers"), params=kwargs.get("params")
+                        )
                         times.append((time.perf_counter() - t) * 1000)
-                    sequential[name] = summary(times, 0, 0.0, 0.0) | {"requests": 200}
+                    cpu_ms = (process_cpu_seconds(proc.pid) - cpu_before) * 1000 / 200
+                    sequential[name] = summary(times, 0, 0.0, 0.0) | {
+                        "requests": 200,
+                        "host_cpu_ms_per_request": round(cpu_ms, 2),
+                        "host_capacity_per_s_one_core": round(1000 / cpu_ms) if cpu_ms > 0 else None,
+                    }
                 results["sequential_one_at_a_time"] = sequential
-                login_lat, login_err = await open_loop(
-                    client,
+                login_lat, login_err, login_cpu = await open_loop(
+                    pool,
                     args.login_rate,
                     args.seconds,
+                    proc.pid,
                     lambda i: (
                         "POST",
                         "/api/auth/login",
                         {"json": login_body, "headers": {"X-Forwarded-For": f"10.8.{i // 250}.{i % 250}"}},
                     ),
                 )
-                results["login"] = summary(login_lat, login_err, args.login_rate, args.seconds)
+                await pool.close()
+                results["login"] = summary(login_lat, login_err, args.login_rate, args.seconds) | login_cpu
         finally:
             proc.terminate()
             proc.wait(30)
