@@ -147,3 +147,18 @@ def test_deploy_signs_in_with_oidc_previews_pull_requests_and_gates_prod() -> No
     assert "az functionapp deployment source config-zip" in runs
     uses = [str(step.get("uses", "")) for step in deploy_job["steps"]]
     assert any(u.startswith("Azure/static-web-apps-deploy@") for u in uses)
+
+
+def test_the_app_package_holds_every_app_package_but_the_local_host() -> None:
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    top_level = {name.rstrip("*") for name in packages["include"]} - {"devhost"}
+    build = next(
+        step["run"]
+        for step in workflow("deploy.yml")["jobs"]["package"]["steps"]
+        if "zip -qr" in step.get("run", "")
+    )
+    zipped = set(build.replace("\\", " ").split())
+    assert top_level | {"function_app.py", "host.json", "requirements.txt", ".python_packages"} <= zipped
+    assert "devhost" not in zipped and "tests" not in zipped
