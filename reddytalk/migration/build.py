@@ -61,6 +61,14 @@ def build_rows(conv: Converter, table: Table, rows: list[Row]) -> Built:
     return out
 
 
+def part_counts(groups: list[str], docs: list[dict[str, Any]]) -> dict[str, int]:
+    """Parts per session after writing ``docs`` (0 for a session whose lines are all quarantined)."""
+    counts = {g: 0 for g in groups if g != NULL_GROUP}
+    for doc in docs:
+        counts[doc["session_id"]] = max(counts.get(doc["session_id"], 0), int(doc["part"]) + 1)
+    return counts
+
+
 def build_transcripts(
     conv: Converter,
     table: Table,

@@ -189,8 +189,10 @@ async def _rollback_lines(
         after = groups[-1]
     seen: set[str] = set()
     written = 0
+    in_store: dict[str, int] = {}
     async for doc in scan(writer.store, table.container):
         session_id = str(doc["session_id"])
+        in_store[session_id] = max(in_store.get(session_id, 0), int(doc.get("part", 0)) + 1)
         for line in doc.get("lines", []):
             line_id = str(line.get("line_id", ""))
             legacy_id = await _legacy_id(conn, table, "transcripts", line_id) if line_id else ""
@@ -216,6 +218,7 @@ async def _rollback_lines(
             written += 1
     gone = sorted(set(source_digests) - seen)
     await _delete_rows(conn, table, gone)
+    await state.reset_part_counts(conn, in_store)  # the new system may have split or merged parts
     return {"written_back": written, "deleted": len(gone)}
 
 

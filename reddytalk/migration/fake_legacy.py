@@ -265,21 +265,21 @@ async def generate(conn: Conn, opts: FakeOptions) -> FakeCounts:
 
     long_ids = [s[0] for s in sessions[: opts.long_transcripts]]
     for sid in long_ids:
-        for k in range(opts.long_transcript_lines):
+        for k in range(min(opts.long_transcript_lines, n_lines // (2 * len(long_ids)))):
             add_line(sid, _sentence(rng, opts.long_line_bytes // 5), BASE + dt.timedelta(seconds=k))
     if opts.huge_line and sessions:
         add_line(sessions[-1][0], "x" * 2_000_000, BASE)
-    remaining = max(0, n_lines - len(lines))
-    per_session = max(1, remaining // max(1, len(sessions)))
-    for s in sessions:
+    orphan_rounds = max(3, n_lines // 500) if q else 0
+    orphan_lines = sum(3 if k % 3 == 0 else 1 for k in range(orphan_rounds))
+    remaining = max(0, n_lines - len(lines) - orphan_lines)  # so the table holds exactly n_lines
+    per_session, extra = divmod(remaining, max(1, len(sessions)))
+    for index, s in enumerate(sessions):
         at = _local(rng)
-        for _ in range(per_session):
-            if len(lines) >= n_lines:
-                break
+        for _ in range(per_session + (1 if index < extra else 0)):
             at += dt.timedelta(seconds=rng.randrange(1, 20))
             add_line(s[0], _sentence(rng, rng.randrange(3, 25)), at)
     if q:
-        for k in range(max(3, n_lines // 500)):
+        for k in range(orphan_rounds):
             add_line(_uuid(rng), "line of a session that no longer exists", _local(rng))
             if k % 3 == 0:
                 add_line(None, "line without a session", _local(rng))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from reddytalk.migration import checkpoint, source, state
-from reddytalk.migration.build import Built, build_rows, build_transcripts
+from reddytalk.migration.build import Built, build_rows, build_transcripts, part_counts
 from reddytalk.migration.report import Report
 from reddytalk.migration.state import Conn
 from reddytalk.migration.tables import TABLES, Table
@@ -34,18 +34,19 @@ class LoadOptions:
 
 async def _next_batch(
     conn: Conn, conv: Converter, table: Table, after: str | None, opts: LoadOptions
-) -> tuple[Built, str] | None:
+) -> tuple[Built, str, list[str]] | None:
     if table.grouped:
         groups = await source.sessions_after(conn, after, opts.batch_sessions)
         if not groups:
             return None
         lines = await source.lines_of(conn, groups)
         reasons = await source.session_reasons(conn, groups)
-        return build_transcripts(conv, table, groups, lines, reasons, opts.max_part_bytes), groups[-1]
+        built = build_transcripts(conv, table, groups, lines, reasons, opts.max_part_bytes)
+        return built, groups[-1], groups
     rows = await source.rows_after(conn, table, after, opts.batch_rows)
     if not rows:
         return None
-    return build_rows(conv, table, rows), str(rows[-1]["id"])
+    return build_rows(conv, table, rows), str(rows[-1]["id"]), []
 
 
 async def load_table(
@@ -66,9 +67,11 @@ async def load_table(
         pending = asyncio.ensure_future(_next_batch(reader, conv, table, after, opts))
         try:
             while (batch := await pending) is not None:
-                built, last = batch
+                built, last, groups = batch
                 pending = asyncio.ensure_future(_next_batch(reader, conv, table, last, opts))
                 await writer.upsert_all(table.container, built.docs)
+                if table.grouped:
+                    await state.set_part_counts(conn, part_counts(groups, built.docs))
                 if may_release:  # only a rerun can find earlier quarantine entries to forget
                     await state.release(conn, table.name, built.valid_ids)
                 await state.quarantine(conn, built.quarantined)

@@ -130,6 +130,33 @@ async def quarantine_map(conn: Conn, table: str) -> dict[str, str]:
     return {r["legacy_id"]: r["reason"] for r in await cur.fetchall()}
 
 
+# --- transcript part counts ---------------------------------------------------------------
+
+
+async def part_counts(conn: Conn, sessions: list[str]) -> dict[str, int]:
+    cur = await conn.execute(
+        f"SELECT session_id, parts FROM {SCHEMA}.transcript_parts WHERE session_id = ANY(%s)", (sessions,)
+    )
+    return {r["session_id"]: int(r["parts"]) for r in await cur.fetchall()}
+
+
+async def set_part_counts(conn: Conn, counts: dict[str, int]) -> None:
+    if counts:
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                f"INSERT INTO {SCHEMA}.transcript_parts (session_id, parts) VALUES (%s, %s) "
+                "ON CONFLICT (session_id) DO UPDATE SET parts = EXCLUDED.parts",
+                list(counts.items()),
+            )
+
+
+async def reset_part_counts(conn: Conn, counts: dict[str, int]) -> None:
+    """Replace every recorded count (after a scan of the store, e.g. on rollback)."""
+    async with conn.transaction():
+        await conn.execute(f"DELETE FROM {SCHEMA}.transcript_parts")
+        await set_part_counts(conn, counts)
+
+
 # --- freeze and switch ---------------------------------------------------------------------
 
 

@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS reddytalk_migration.quarantine (
 );
 CREATE INDEX IF NOT EXISTS quarantine_group ON reddytalk_migration.quarantine (table_name, group_key);
 
+-- How many part documents each session's transcript has in the store, so that sync can delete parts
+-- that are no longer needed without querying the store (a query per session is costly on Cosmos DB).
+CREATE TABLE IF NOT EXISTS reddytalk_migration.transcript_parts (
+    session_id  TEXT PRIMARY KEY,
+    parts       INTEGER NOT NULL
+);
+
 -- Documents created in the new system after cutover get a legacy id on rollback; remembered here.
 CREATE TABLE IF NOT EXISTS reddytalk_migration.id_map (
     container  TEXT NOT NULL,

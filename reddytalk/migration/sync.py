@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reddytalk.migration import source, state
-from reddytalk.migration.build import build_rows, build_transcripts
+from reddytalk.migration.build import build_rows, build_transcripts, part_counts
 from reddytalk.migration.state import SCHEMA, Conn
 from reddytalk.migration.tables import BY_NAME, TABLES, Table, children_of
-from reddytalk.migration.transform import DEFAULT_MAX_PART_BYTES, Converter
+from reddytalk.migration.transform import DEFAULT_MAX_PART_BYTES, Converter, part_id
 from reddytalk.migration.writer import Writer
 from reddytalk.stores.documents.base import Query
 
@@ -190,17 +190,17 @@ class Syncer:
         built = build_transcripts(self.conv, table, groups, lines, reasons, self.max_part_bytes)
         wanted = {d["id"] for d in built.docs}
         real = [g for g in groups if g != source.NULL_GROUP]
-        existing = await self.writer.gather(
-            [functools.partial(existing_ids, self.writer, table, g) for g in real]
+        recorded = await state.part_counts(self.conn, real)
+        unknown = [g for g in real if g not in recorded]  # never written by us: ask the store
+        found = await self.writer.gather(
+            [functools.partial(existing_ids, self.writer, table, g) for g in unknown]
         )
-        deletes = [
-            (doc_id, g)
-            for g, ids in zip(real, existing, strict=True)
-            for doc_id in ids
-            if doc_id not in wanted
-        ]
+        candidates = [(part_id(g, i), g) for g in real if g in recorded for i in range(recorded[g])]
+        candidates += [(doc_id, g) for g, ids in zip(unknown, found, strict=True) for doc_id in ids]
+        deletes = [(doc_id, g) for doc_id, g in candidates if doc_id not in wanted]
         await self.writer.upsert_all(table.container, built.docs)
         await self.writer.delete_all(table.container, deletes)
+        await state.set_part_counts(self.conn, part_counts(groups, built.docs))
         await state.release_groups(self.conn, table.name, groups)
         await state.quarantine(self.conn, built.quarantined)
         self.stats.upserts += len(built.docs)

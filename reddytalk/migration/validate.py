@@ -33,6 +33,7 @@ from reddytalk.migration.transform import (
 from reddytalk.stores.documents.base import Document, DocumentStore, Query
 
 MAX_LISTED = 20  # ids listed per kind of problem
+SCAN_PAGE = 1000  # documents per page when reading a whole container (the store's maximum)
 
 
 @dataclass
@@ -49,7 +50,7 @@ async def scan(store: DocumentStore, container: str) -> AsyncIterator[Document]:
     """Every document of a container, page by page."""
     continuation: str | None = None
     while True:
-        page = await store.query(container, Query(continuation=continuation))
+        page = await store.query(container, Query(limit=SCAN_PAGE, continuation=continuation))
         for doc in page.items:
             yield doc
         continuation = page.continuation

@@ -29,6 +29,7 @@ def test_cli_loads_validates_and_exits_non_zero_on_mismatch(legacy_dsn: str, tmp
     assert migrate(legacy_dsn, env, "fake-legacy", "--patients", "100").returncode == 0
     plan = json.loads(migrate(legacy_dsn, env, "plan", "--json").stdout)
     assert plan["tables"]["call_transcripts"]["partition_key"] == "/session_id"
+    assert plan["tables"]["call_transcripts"]["rows"] == 1000  # 10 lines per patient by default, exactly
     full = migrate(legacy_dsn, env, "full", "--json")
     assert full.returncode == 0, full.stdout + full.stderr
     assert json.loads(full.stdout)["tables"]["patients"]["rows"] == 100

@@ -15,7 +15,7 @@ from reddytalk.migration.sync import Syncer
 from reddytalk.migration.transform import Converter
 from reddytalk.migration.validate import ValidateOptions, validate
 from reddytalk.migration.writer import Writer
-from reddytalk.stores.documents.base import DocumentStore
+from reddytalk.stores.documents.base import DocumentStore, Query
 
 pytestmark = pytest.mark.postgres
 OPTS = LoadOptions(batch_rows=100, batch_sessions=40, max_part_bytes=PART_BYTES, progress=False)
@@ -154,4 +154,26 @@ async def test_sync_quarantines_bad_rows_and_releases_them_when_fixed(
         "transcripts", "00000000-0000-4000-8000-000000000001.0", "00000000-0000-4000-8000-000000000001"
     )
     assert [line["text"] for line in doc["lines"]] == ["hello"]
+    assert (await validate(legacy, store, conv, CHECK)).ok
+
+
+async def test_sync_removes_parts_a_shrinking_transcript_no_longer_needs(
+    legacy: state.Conn, reader: state.Conn, writer: Writer, conv: Converter, store: DocumentStore
+) -> None:
+    await full_load(legacy, reader, writer, conv, OPTS)
+    row = await (
+        await legacy.execute(
+            "SELECT session_id::text AS s, count(*) AS n FROM call_transcripts WHERE session_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+        )
+    ).fetchone()
+    assert row is not None
+    session = row["s"]
+    before = await store.query("transcripts", Query(where={"session_id": session}, partition_key=session))
+    assert len(before.items) > 2  # the long transcript spans several parts
+    await legacy.execute("DELETE FROM call_transcripts WHERE session_id = %s AND id %% 4 <> 0", (session,))
+    await Syncer(legacy, writer, conv, max_part_bytes=PART_BYTES).drain()
+    after = await store.query("transcripts", Query(where={"session_id": session}, partition_key=session))
+    assert 0 < len(after.items) < len(before.items)
+    assert sorted(d["part"] for d in after.items) == list(range(len(after.items)))
     assert (await validate(legacy, store, conv, CHECK)).ok
