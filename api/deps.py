@@ -43,18 +43,18 @@ def auth_service() -> AuthService:
     from reddytalk.auth.service import AuthService
 
     services = current_services()
-    return services._get("auth", lambda: AuthService(services.documents, services.settings))
+    return services.cached("auth", lambda: AuthService(services.documents, services.settings))
 
 
 def patient_records() -> PatientRecords:
     from reddytalk.patients.service import PatientRecords
 
     services = current_services()
-    return services._get("patients", lambda: PatientRecords(services.documents, services.audit))
+    return services.cached("patients", lambda: PatientRecords(services.documents, services.audit))
 
 
 def staff_appointments() -> StaffAppointments:
     from reddytalk.appointments.service import StaffAppointments
 
     services = current_services()
-    return services._get("appointments", lambda: StaffAppointments(services.documents, services.audit))
+    return services.cached("appointments", lambda: StaffAppointments(services.documents, services.audit))

@@ -25,7 +25,7 @@ from api.callers import HEADER, authorized_session, token_hash
 from api.http import json_endpoint, json_response, parse_json
 from api.routes import Header, describe
 from reddytalk.calls import messages
-from reddytalk.calls.contracts import ENTITY_NAME, EVENT_CLIENT_READY, EVENT_HANGUP, EVENT_UTTERANCE, Call
+from reddytalk.calls.contracts import ENTITY_NAME, EVENT_CLIENT_READY, EVENT_HANGUP, Call, utterance_event
 from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.records import CallRecords
 from reddytalk.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -235,15 +235,11 @@ async def post_audio(req: func.HttpRequest, client: df.DurableOrchestrationClien
         raise Conflict("the call has ended")
     seq, data, final = _read_chunk(req, services.settings.max_audio_chunk_bytes)
     ingest = get_ingest(services)
-    if final:
-        utterance = await ingest.accept_whole(session, seq, data)
-        await client.raise_event(session["id"], EVENT_UTTERANCE, utterance.model_dump())
-        return json_response({"seq": seq, "duplicate": False, "utterances": 1}, status=202)
-    accepted = await ingest.accept(session, seq, data)
+    accepted = await (ingest.accept_whole if final else ingest.accept)(session, seq, data)
     if accepted.first:
         await client.raise_event(session["id"], EVENT_CLIENT_READY, {"seq": seq})
     for utterance in accepted.utterances:
-        await client.raise_event(session["id"], EVENT_UTTERANCE, utterance.model_dump())
+        await client.raise_event(session["id"], utterance_event(utterance.turn), utterance.model_dump())
     body = {"seq": seq, "duplicate": accepted.duplicate, "utterances": len(accepted.utterances)}
     return json_response(body, status=202)
 

@@ -13,10 +13,10 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -45,6 +45,7 @@ from devhost.signalr.service import SignalRService
 from devhost.timer_trigger import TimerListener
 
 log = logging.getLogger("devhost")
+T = TypeVar("T")
 
 SIGNALR_SETTING = "AzureSignalRConnectionString"
 DURABLE_TRIGGERS = ("orchestrationTrigger", "activityTrigger", "entityTrigger")
@@ -320,6 +321,10 @@ class HostThread:
             self._shutdown_loop()
             raise
         self.base_url = self.host.base_url
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        """Run a coroutine on the host's event loop (e.g. a test closing what the app opened there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def stop(self, timeout: float = 30.0) -> None:
         if not self._thread.is_alive():

@@ -16,12 +16,12 @@ from reddytalk.calls.contracts import (
     ENTITY_NAME,
     EVENT_CLIENT_READY,
     EVENT_HANGUP,
-    EVENT_UTTERANCE,
     Call,
     CallEnd,
     TurnRecord,
     TurnRequest,
     Utterance,
+    utterance_event,
 )
 
 bp = df.Blueprint()
@@ -52,7 +52,7 @@ def call_session(context: df.DurableOrchestrationContext) -> Any:
         idle = context.create_timer(
             context.current_utc_datetime + timedelta(seconds=call.idle_timeout_seconds)
         )
-        heard = context.wait_for_external_event(EVENT_UTTERANCE)
+        heard = context.wait_for_external_event(utterance_event(call.next_turn))
         winner = yield context.task_any([heard, hangup, idle])
         if winner is not idle:
             idle.cancel()

@@ -30,30 +30,31 @@ class Services:
     settings: Settings
     _cache: dict[str, Any] = field(default_factory=dict)
 
-    def _get(self, key: str, build: Any) -> Any:
+    def cached(self, key: str, build: Any) -> Any:
+        """The object built once per services set under ``key`` (engines, stores, domain services)."""
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
 
     @property
     def documents(self) -> DocumentStore:
-        return self._get("documents", lambda: open_documents(self.settings))
+        return self.cached("documents", lambda: open_documents(self.settings))
 
     @property
     def blobs(self) -> BlobStore:
-        return self._get("blobs", lambda: open_blobs(self.settings))
+        return self.cached("blobs", lambda: open_blobs(self.settings))
 
     @property
     def queues(self) -> QueueStore:
-        return self._get("queues", lambda: open_queues(self.settings))
+        return self.cached("queues", lambda: open_queues(self.settings))
 
     @property
     def audit(self) -> AuditLog:
-        return self._get("audit", lambda: AuditLog(self.documents))
+        return self.cached("audit", lambda: AuditLog(self.documents))
 
     @property
     def signalr(self) -> SignalRClient:
-        return self._get(
+        return self.cached(
             "signalr",
             lambda: SignalRClient(
                 self.settings.signalr_connection.get_secret_value(), self.settings.signalr_hub
@@ -64,13 +65,13 @@ class Services:
     def stt(self) -> SpeechToText:
         from reddytalk.voice.factory import build_stt
 
-        return self._get("stt", lambda: build_stt(self.settings))
+        return self.cached("stt", lambda: build_stt(self.settings))
 
     @property
     def tts(self) -> TextToSpeech:
         from reddytalk.voice.factory import build_tts
 
-        return self._get("tts", lambda: build_tts(self.settings, self.blobs))
+        return self.cached("tts", lambda: build_tts(self.settings, self.blobs))
 
     def warm_up(self) -> None:
         """Load the speech engines in the background: a call is starting, its first words are seconds away."""
@@ -91,10 +92,25 @@ class Services:
     def brain(self) -> Any:
         from reddytalk.agent.brains.factory import build_brain
 
-        return self._get("brain", lambda: build_brain(self.settings))
+        return self.cached("brain", lambda: build_brain(self.settings))
+
+    async def aclose(self) -> None:
+        """Close the network clients this process opened (the Functions worker never does; hosts
+        that start and stop in one process, such as tests and ``reddytalk call``, should)."""
+        for key in ("signalr", "documents", "blobs", "queues"):
+            resource = self._cache.pop(key, None)
+            if resource is not None:
+                await resource.close()
 
 
 _by_settings: dict[Settings, Services] = {}
+
+
+async def close_services() -> None:
+    """Close every set of services built in this process."""
+    while _by_settings:
+        _, services = _by_settings.popitem()
+        await services.aclose()
 
 
 def get_services() -> Services:

@@ -118,6 +118,9 @@ class Settings(BaseModel):
         8, ge=1, description="Turns before the call orchestration continues as new."
     )
     max_audio_chunk_bytes: int = Field(262_144, ge=1024, description="Largest audio chunk accepted.")
+    reply_audio_lead_ms: int = Field(
+        1000, ge=0, description="How far reply audio may run ahead of the caller's playback (barge-in reach)."
+    )
     clock_fixed_at: str = Field(
         "",
         description="Fixed ISO 8601 time the receptionist plans with (demos, tests); empty: the real clock.",

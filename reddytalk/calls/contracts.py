@@ -13,9 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field
 AudioFormatName = Literal["pcm16/16000", "mulaw/8000"]
 
 # External event names raised to the call orchestration.
-EVENT_UTTERANCE = "utterance"
 EVENT_HANGUP = "hangup"
 EVENT_CLIENT_READY = "client_ready"
+
+
+def utterance_event(turn: int) -> str:
+    """Each turn waits for its own event name. The Durable SDK (1.7) hands an event that arrived
+    before its wait to every later wait of the same name, so one shared name would let an utterance
+    spoken during a reply answer several turns."""
+    return f"utterance-{turn}"
+
 
 ENTITY_NAME = "session"
 
@@ -45,6 +52,7 @@ class Utterance(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     blob: str
+    turn: int  # the turn this utterance starts (utterances are numbered from 1 per call)
     sample_rate: int = 16000
     start_sample: int = 0  # offset on the caller's stream timeline
     end_sample: int = 0

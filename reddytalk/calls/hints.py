@@ -8,9 +8,7 @@ ordinary domain words was measured to make whisper worse on everyday sentences.
 from __future__ import annotations
 
 from reddytalk.practice.repository import PracticeRepository
-from reddytalk.stores.documents.base import DocumentStore
-
-_cache: dict[tuple[int, str], list[str]] = {}
+from reddytalk.services import Services
 
 
 def spoken_name(name: str) -> str:
@@ -26,10 +24,10 @@ def spoken_name(name: str) -> str:
     return bare
 
 
-async def practice_hints(documents: DocumentStore, practice_id: str) -> list[str]:
-    key = (id(documents), practice_id)
-    hints = _cache.get(key)
-    if hints is None:
-        repo = PracticeRepository(documents, practice_id)
-        hints = _cache[key] = [spoken_name(p.name) for p in await repo.providers()]
-    return hints
+async def practice_hints(services: Services, practice_id: str) -> list[str]:
+    """The practice's hints, read once per process (clinicians change rarely; a restart refreshes)."""
+    known: dict[str, list[str]] = services.cached("stt_hints", dict)
+    if practice_id not in known:
+        repo = PracticeRepository(services.documents, practice_id)
+        known[practice_id] = [spoken_name(p.name) for p in await repo.providers()]
+    return known[practice_id]

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from audio import mulaw
-from audio.endpointing import EndOfTurnDetector, EndpointConfig, SpeculativePause, SpeechResumed, TurnEnded
+from audio.endpointing import (
+    EndOfTurnDetector,
+    EndpointConfig,
+    SpeculativePause,
+    SpeechResumed,
+    SpeechStarted,
+    TurnEnded,
+)
 from audio.errors import AudioFormatError
 from audio.pcm import pcm16_bytes, pcm16_samples
 from audio.resample import StreamResampler, resample
@@ -27,6 +34,7 @@ from audio.vad_energy import EnergyVad
 from audio.vad_silero import SileroVad
 from reddytalk.calls.contracts import Utterance
 from reddytalk.calls.hints import practice_hints
+from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, chunk_blob, utterance_blob
 from reddytalk.errors import BadAudio, Conflict
 from reddytalk.services import Services
@@ -68,6 +76,7 @@ class SessionStream:
         self.pending: dict[int, bytes] = {}
         self.received = 0  # 16 kHz samples fed so far
         self.utterances = 0  # utterances finished so far (raised or replayed)
+        self.whole: set[int] = set()  # seqs of whole utterances already taken
         self.replaying_until = 0  # utterance index below which events are not raised again
         self.speculation: _Speculation | None = None
         self.lock = asyncio.Lock()
@@ -125,6 +134,7 @@ class AudioIngest:
     async def accept(self, session: Document, seq: int, data: bytes) -> Accepted:
         """Take chunk ``seq`` of a streaming session; returns the utterances it completed."""
         stream = await self._stream(session)
+        stream.validate(data)
         async with stream.lock:
             if seq < stream.next_seq or seq in stream.pending:
                 return Accepted(duplicate=True)
@@ -132,7 +142,6 @@ class AudioIngest:
                 raise Conflict(
                     f"chunk {seq} is too far ahead of {stream.next_seq}; resend the missing chunks"
                 )
-            stream.validate(data)
             await self.services.blobs.put(self.container, chunk_blob(stream.session_id, seq), data)
             stream.pending[seq] = data
             result = Accepted(first=seq == 0)
@@ -142,23 +151,43 @@ class AudioIngest:
                 result.utterances.extend(await self._feed(stream, stream.decode(chunk), arrived=time.time()))
             return result
 
-    async def accept_whole(self, session: Document, index: int, data: bytes) -> Utterance:
-        """A whole utterance from a client that does its own VAD (``final=true``)."""
+    async def accept_whole(self, session: Document, seq: int, data: bytes) -> Accepted:
+        """A whole utterance from a client that does its own VAD (``final=true``), idempotent by seq."""
         stream = await self._stream(session)
         stream.validate(data)
-        samples = resample(mulaw.decode(data), 8000, RATE) if stream.mulaw else pcm16_samples(data)
-        now = time.time()
-        blob = utterance_blob(stream.session_id, index)
-        await self.services.blobs.put(self.container, blob, pcm16_bytes(samples), content_type="audio/L16")
-        return Utterance(
-            blob=blob, end_sample=int(samples.size), speech_end_at=now, turn_ended_at=now, final=True
-        )
+        async with stream.lock:
+            if seq in stream.whole:
+                return Accepted(duplicate=True)
+            samples = resample(mulaw.decode(data), 8000, RATE) if stream.mulaw else pcm16_samples(data)
+            index = stream.utterances
+            stream.utterances += 1
+            stream.whole.add(seq)
+            now = time.time()
+            blob = utterance_blob(stream.session_id, index)
+            await self.services.blobs.put(
+                self.container,
+                blob,
+                pcm16_bytes(samples),
+                content_type="audio/L16",
+                metadata=offset_metadata(0),
+            )
+            await self.records.mark(stream.practice_id, stream.session_id, utterances=index + 1)
+            utterance = Utterance(
+                blob=blob,
+                turn=index + 1,
+                end_sample=int(samples.size),
+                speech_end_at=now,
+                turn_ended_at=now,
+                final=True,
+            )
+            return Accepted(utterances=[utterance])
 
     async def _stream(self, session: Document) -> SessionStream:
         stream = self.streams.get(session["id"])
         if stream is None:
             stream = self.streams[session["id"]] = SessionStream(session, self.config)
             await self._replay(stream, int(session.get("utterances") or 0))
+            stream.utterances = max(stream.utterances, int(session.get("utterances") or 0))
         return stream
 
     async def _replay(self, stream: SessionStream, raised: int) -> None:
@@ -179,7 +208,12 @@ class AudioIngest:
         finished: list[Utterance] = []
         for event in stream.detector.push(samples):
             replaying = stream.utterances < stream.replaying_until
-            if isinstance(event, SpeculativePause) and not replaying:
+            if isinstance(event, SpeechStarted) and not replaying:
+                # Barge-in: the caller talking over a reply stops it (turn n answers utterance n-1).
+                await self.records.mark(
+                    stream.practice_id, stream.session_id, interrupted_turn=stream.utterances
+                )
+            elif isinstance(event, SpeculativePause) and not replaying:
                 self._speculate(stream, event)
             elif isinstance(event, SpeechResumed):
                 stream.speculation = None
@@ -196,7 +230,7 @@ class AudioIngest:
         stream.speculation = _Speculation(pause.start, pause.end, time.perf_counter(), task)
 
     async def _transcribe(self, practice_id: str, pcm: bytes) -> str:
-        hints = await practice_hints(self.services.documents, practice_id)
+        hints = await practice_hints(self.services, practice_id)
         transcript = await self.services.stt.transcribe(pcm, RATE, hints=hints)
         return transcript.text.strip()
 
@@ -204,10 +238,15 @@ class AudioIngest:
         speech_end_at = arrived - (stream.received - ended.end) / RATE
         blob = utterance_blob(stream.session_id, index)
         await self.services.blobs.put(
-            self.container, blob, pcm16_bytes(ended.audio), content_type="audio/L16"
+            self.container,
+            blob,
+            pcm16_bytes(ended.audio),
+            content_type="audio/L16",
+            metadata=offset_metadata(ended.audio_start),
         )
         utterance = Utterance(
             blob=blob,
+            turn=index + 1,
             start_sample=ended.start,
             end_sample=ended.end,
             speech_end_at=speech_end_at,
@@ -226,11 +265,7 @@ class AudioIngest:
         return utterance
 
 
-_ingests: dict[int, AudioIngest] = {}
-
-
 def get_ingest(services: Services) -> AudioIngest:
-    ingest = _ingests.get(id(services))
-    if ingest is None:
-        ingest = _ingests[id(services)] = AudioIngest(services)
+    """The process's ingest (its streams live as long as the services they use)."""
+    ingest: AudioIngest = services.cached("ingest", lambda: AudioIngest(services))
     return ingest

@@ -1,11 +1,13 @@
 """Speaks a reply sentence by sentence: synthesize, push over SignalR, stop on barge-in.
 
 The first sentence's audio leaves as soon as the engine yields it, so the caller hears the reply
-begin while the rest is still being written and synthesized.
+begin while the rest is still being written and synthesized. After that, audio is paced to stay
+at most ``lead_seconds`` ahead of playback, so a barge-in silences the rest of the reply.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +30,7 @@ class Speaker:
         tts: TextToSpeech,
         signalr: SignalRClient,
         should_stop: Callable[[], Awaitable[bool]],
+        lead_seconds: float = 1.0,
     ) -> None:
         self.session_id = session_id
         self.turn = turn
@@ -43,6 +46,8 @@ class Speaker:
         self.interrupted = False
         self.failed_sentences = 0
         self.tts_seconds = 0.0
+        self.lead_seconds = lead_seconds
+        self.audio_seconds = 0.0  # reply audio pushed so far
         self._chunk_bytes = fmt.bytes_for(messages.AUDIO_CHUNK_MS / 1000)
         self._fmt_name = f"{fmt.encoding}/{fmt.sample_rate}"
 
@@ -89,8 +94,22 @@ class Speaker:
     async def _push(self, seq: int, chunk_no: int, data: bytes, *, last: bool) -> None:
         if not data and not last:
             return
+        await self._pace()
         payload = messages.audio(self.session_id, self.turn, seq, chunk_no, self._fmt_name, data, last)
         await self.signalr.send_to_group(self.group, messages.TURN_AUDIO, payload)
         if data and self.first_audio_at is None:
             self.first_audio_at = time.time()
         self.audio.extend(data)
+        self.audio_seconds += self.fmt.seconds_in(len(data))
+
+    async def _pace(self) -> None:
+        """Keep at most ``lead_seconds`` of audio ahead of the caller's playback.
+
+        Like a telephone line, the reply leaves at the pace it is heard: audio the caller has not
+        heard yet can still be withheld when they barge in, and the client needs no large buffer.
+        """
+        if self.first_audio_at is None:
+            return
+        ahead = self.audio_seconds - (time.time() - self.first_audio_at)
+        if ahead > self.lead_seconds:
+            await asyncio.sleep(ahead - self.lead_seconds)

@@ -51,7 +51,7 @@ async def hear(services: Services, call: Call, utterance: Utterance) -> tuple[st
         return speculated[0], speculated[1], True
     pcm = await services.blobs.get(services.settings.utterances_container, utterance.blob)
     started = time.perf_counter()
-    hints = await practice_hints(services.documents, call.practice_id)
+    hints = await practice_hints(services, call.practice_id)
     transcript = await services.stt.transcribe(pcm, utterance.sample_rate, hints=hints)
     return transcript.text.strip(), round((time.perf_counter() - started) * 1000, 1), False
 
@@ -69,6 +69,7 @@ def _speaker(services: Services, call: Call, turn: int) -> Speaker:
         tts=services.tts,
         signalr=services.signalr,
         should_stop=should_stop,
+        lead_seconds=services.settings.reply_audio_lead_ms / 1000,
     )
 
 

@@ -165,13 +165,20 @@ class CallerClient:
         return (self._clock0 or time.time()) + self._sent_samples / RATE
 
     async def silence_until(self, event: asyncio.Event, timeout: float) -> None:
-        """Keep the microphone open (silence) until ``event`` is set."""
+        """Keep the microphone open (silence) until ``event`` is set or the call has ended."""
         silence = bytes(RATE * self.chunk_ms // 1000 * 2)
         deadline = time.time() + timeout
         while not event.is_set():
             if time.time() > deadline:
                 raise TimeoutError("no reply in time")
-            await self.stream(silence)
+            try:
+                await self.stream(silence)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 409:  # the call has ended: the line is dead
+                    return
+                raise
+            if not self.realtime:  # speech may go up faster than real time; silence is time passing
+                await asyncio.sleep(self.chunk_ms / 1000)
 
     async def wait_greeting(self, timeout: float = 30) -> HeardTurn:
         greeting = self.turn(0)
@@ -220,6 +227,10 @@ class CallerClient:
             self._signalr_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._signalr_task
+            # pysignalr has no stop(): cancelling its loop leaves the WebSocket open, so close it here.
+            socket = getattr(getattr(self._signalr, "_transport", None), "_ws", None)
+            if socket is not None:
+                await socket.close()
         await self.http.aclose()
 
 

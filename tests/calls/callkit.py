@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,15 @@ from reddytalk.voice.tts.local import LocalTextToSpeech
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE_FILE = ROOT / "examples" / "demo-practice.json"
 NOW = "2026-11-30T08:30:00-05:00"  # the agent scenarios' clock: a Monday morning
+
+
+@dataclass
+class CallWorld:
+    """The app on a local host, its state folder and the seeded demo practice."""
+
+    base_url: str
+    state: Path
+    practice_id: str
 
 
 def host_env(state: Path, **extra: str) -> dict[str, str]:

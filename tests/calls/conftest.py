@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from callkit import Voice, host_env, seed, start_host
+from callkit import CallWorld, Voice, host_env, seed, start_host
 
-
-@dataclass
-class CallWorld:
-    base_url: str
-    state: Path
-    practice_id: str
+from reddytalk.services import close_services
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +18,7 @@ def call_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallWorld]:
     try:
         yield CallWorld(handle.base_url, state, practice_id)
     finally:
+        handle.run(close_services())
         handle.stop()
 
 
