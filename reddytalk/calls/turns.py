@@ -103,6 +103,7 @@ async def _finish(services: Services, call: Call, record: TurnRecord, speaker: S
             "reply": record.reply,
             "flags": record.flags,
             "interrupted": record.interrupted,
+            "tool_calls": [call.model_dump(mode="json") for call in record.tool_calls],
             "timings_ms": record.timings.model_dump(),
         },
     )

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: list[str] = ["migrate", "users", "seed", "chat", "tts", "stt", "serve"]
+COMMANDS: list[str] = ["migrate", "users", "seed", "chat", "tts", "stt", "serve", "call", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:
