@@ -38,7 +38,9 @@ class SignalRConnection:
         endpoint = parts.get("endpoint", "").rstrip("/")
         key = parts.get("accesskey", "")
         if not endpoint.startswith(("http://", "https://")) or not key:
-            raise ConfigurationError("SignalR connection string needs Endpoint=http(s)://... and AccessKey=...")
+            raise ConfigurationError(
+                "SignalR connection string needs Endpoint=http(s)://... and AccessKey=..."
+            )
         if "port" in parts:
             scheme, _, rest = endpoint.partition("://")
             host = rest.split("/")[0].split(":")[0]
@@ -84,7 +86,9 @@ class SignalRClient:
     async def _request(self, method: str, tail: str, body: dict[str, Any] | None) -> None:
         url = f"{self.connection.endpoint}/api/hubs/{self.hub}{tail}"
         now = int(time.time())
-        token = jwt.encode({"aud": url, "iat": now, "exp": now + 300}, self.connection.access_key, algorithm="HS256")
+        token = jwt.encode(
+            {"aud": url, "iat": now, "exp": now + 300}, self.connection.access_key, algorithm="HS256"
+        )
         try:
             response = await self._http.request(
                 method,
