@@ -11,6 +11,7 @@ from activities.synthesize import bp as synthesize_activity
 from activities.transcribe import bp as transcribe_activity
 from api.appointments import bp as appointments
 from api.auth import bp as auth
+from api.calls import bp as calls
 from api.health import bp as health
 from api.openapi import bp as openapi
 from api.patients import bp as patients
@@ -30,6 +31,7 @@ for blueprint in (
     openapi,
     voice,
     realtime,
+    calls,
     call_session,
     post_call,
     session_entity,

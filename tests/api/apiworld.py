@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from callseed import seed_call
 
 from devhost.host import HostThread, LocalHost
 from reddytalk.auth.passwords import Passwords
@@ -142,7 +143,10 @@ def build_world(base_url: str, path: Path) -> World:
         "patient_id": b.data["patients"][0]["id"],
         "appointment_id": b.data["appointments"][0]["id"],
         "user_id": b.staff.user_id,
+        "session_id": "call-b-foreign",
     }
+    # A finished practice-B call with transcript and recording (the staff call routes' resource).
+    seed_call(path.parent, b.practice_id, world.foreign["session_id"])
     return world
 
 

@@ -1,0 +1,142 @@
+"""Staff call records end to end through the local host: list, details, transcript, recording,
+audit entries for each PHI read, and SignalR negotiate for the dashboard."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+
+import jwt
+import pytest
+import soundfile
+from apiworld import ROOT, World, audit_entries, build_world, host_env
+from callseed import seed_call
+
+from devhost.host import LocalHost
+
+A_ENDED = "call-a-ended"
+A_LIVE = "call-a-live"
+A_DECLINED = "call-a-declined"
+A_OLD = "call-a-old"
+DAY = 86400.0
+
+
+@pytest.fixture(scope="module")
+def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The shared API world, plus the local SignalR stand-in for the dashboard's negotiate."""
+    state = tmp_path_factory.mktemp("calls-api-host")
+    handle = LocalHost(ROOT, state / "host", port=0, signalr_port=0, env=host_env(state)).run_in_thread()
+    try:
+        yield build_world(handle.base_url, state / "documents.sqlite3")
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def world(api_world: World) -> World:
+    state = api_world.documents_path.parent
+    now = time.time()
+    seed_call(state, api_world.a.practice_id, A_OLD, started_at=now - 10 * DAY)
+    seed_call(state, api_world.a.practice_id, A_ENDED, started_at=now - 300)
+    seed_call(state, api_world.a.practice_id, A_DECLINED, consent=False, started_at=now - 200)
+    seed_call(state, api_world.a.practice_id, A_LIVE, ended=False, started_at=now - 100)
+    return api_world
+
+
+def test_list_is_newest_first_and_only_own_practice(world: World) -> None:
+    with world.client() as c:
+        r = c.get("/api/calls", headers=world.a.staff.headers)
+    assert r.status_code == 200, r.text
+    ids = [item["session_id"] for item in r.json()["items"]]
+    assert ids == [A_LIVE, A_DECLINED, A_ENDED, A_OLD]
+    assert world.foreign["session_id"] not in r.text
+
+
+def test_list_filters_and_pages(world: World) -> None:
+    with world.client() as c:
+        h = world.a.staff.headers
+        live = c.get("/api/calls", params={"status": "active"}, headers=h).json()["items"]
+        assert [i["session_id"] for i in live] == [A_LIVE]
+        old_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 10 * DAY))
+        r = c.get("/api/calls", params={"since": old_day, "until": old_day}, headers=h)
+        assert [i["session_id"] for i in r.json()["items"]] == [A_OLD]
+        first = c.get("/api/calls", params={"page_size": 2}, headers=h).json()
+        assert [i["session_id"] for i in first["items"]] == [A_LIVE, A_DECLINED]
+        second = c.get(
+            "/api/calls", params={"page_size": 2, "continuation": first["continuation"]}, headers=h
+        )
+        assert [i["session_id"] for i in second.json()["items"]] == [A_ENDED, A_OLD]
+        assert c.get("/api/calls", params={"status": "nope"}, headers=h).status_code == 400
+        assert (
+            c.get("/api/calls", params={"since": "2026-02-02", "until": "2026-02-01"}, headers=h).status_code
+            == 400
+        )
+        assert c.get("/api/calls").status_code == 401
+
+
+def test_details_are_audited(world: World) -> None:
+    with world.client() as c:
+        r = c.get(f"/api/calls/{A_ENDED}", headers=world.a.staff.headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "ended" and body["end_reason"] == "caller_hangup"
+    assert body["summary"]["caller_turns"] == 1 and body["metrics"]["turns"] == 1
+    assert body["live"] is None
+    entries = audit_entries(world, world.a.practice_id, A_ENDED)
+    assert any(e["resource_type"] == "call" and e["outcome"] == "success" for e in entries)
+    assert all(e["actor_id"] == f"user:{world.a.staff.user_id}" for e in entries)
+
+
+def test_transcript_final_and_live(world: World) -> None:
+    with world.client() as c:
+        final = c.get(f"/api/calls/{A_ENDED}/transcript", headers=world.a.staff.headers).json()
+        live = c.get(f"/api/calls/{A_LIVE}/transcript", headers=world.a.staff.headers).json()
+    assert final["final"] is True and live["final"] is False
+    expected = [
+        ("receptionist", "Hello, this is the clinic."),
+        ("caller", "I need to book a cleaning"),
+        ("receptionist", "Sure, what day works?"),
+    ]
+    assert [(x["speaker"], x["text"]) for x in final["lines"]] == expected
+    assert [(x["speaker"], x["text"]) for x in live["lines"]] == expected
+    entries = audit_entries(world, world.a.practice_id, A_LIVE)
+    assert any(e["resource_type"] == "transcript" and e["outcome"] == "success" for e in entries)
+
+
+def test_recording_is_flac_and_audited(world: World) -> None:
+    with world.client() as c:
+        r = c.get(f"/api/calls/{A_ENDED}/recording", headers=world.a.staff.headers)
+        declined = c.get(f"/api/calls/{A_DECLINED}/recording", headers=world.a.staff.headers)
+        live = c.get(f"/api/calls/{A_LIVE}/recording", headers=world.a.staff.headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/flac"
+    data, rate = soundfile.read(io.BytesIO(r.content))
+    assert rate == 16000 and data.shape[1] == 2
+    assert declined.status_code == 404 and live.status_code == 404
+    entries = audit_entries(world, world.a.practice_id, A_ENDED)
+    assert any(e["resource_type"] == "recording" and e["outcome"] == "success" for e in entries)
+    declined_entries = audit_entries(world, world.a.practice_id, A_DECLINED)
+    assert any(e["resource_type"] == "recording" and e["outcome"] == "not_found" for e in declined_entries)
+
+
+def test_foreign_call_is_404_and_audited(world: World) -> None:
+    foreign = world.foreign["session_id"]
+    with world.client() as c:
+        for tail in ("", "/transcript", "/recording"):
+            r = c.get(f"/api/calls/{foreign}{tail}", headers=world.a.admin.headers)
+            assert r.status_code == 404 and "Hello" not in r.text
+        own = c.get(f"/api/calls/{foreign}/transcript", headers=world.b.staff.headers)
+        assert own.status_code == 200
+    entries = audit_entries(world, world.a.practice_id, foreign)
+    assert {e["outcome"] for e in entries} == {"not_found"}
+
+
+def test_staff_negotiate(world: World) -> None:
+    with world.client() as c:
+        r = c.post("/api/negotiate/staff", headers=world.a.staff.headers)
+        assert c.post("/api/negotiate/staff").status_code == 401
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"url", "accessToken"}
+    claims = jwt.decode(body["accessToken"], options={"verify_signature": False})
+    assert claims["nameid"] == world.a.staff.user_id
