@@ -87,7 +87,8 @@ def host_env(state: Path) -> dict[str, str]:
 
 
 def start_host(state: Path) -> HostThread:
-    return LocalHost(ROOT, state / "host", port=0, env=host_env(state)).run_in_thread()
+    """The host with its SignalR stand-in (the staff dashboard's negotiate needs it)."""
+    return LocalHost(ROOT, state / "host", port=0, signalr_port=0, env=host_env(state)).run_in_thread()
 
 
 async def _seed(path: Path, prefix: str) -> tuple[str, dict[str, Any], str]:

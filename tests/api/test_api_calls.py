@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 
 import jwt
 import pytest
 import soundfile
-from apiworld import ROOT, World, audit_entries, build_world, host_env
+from apiworld import World, audit_entries
 from callseed import seed_call
-
-from devhost.host import LocalHost
 
 A_ENDED = "call-a-ended"
 A_LIVE = "call-a-live"
 A_DECLINED = "call-a-declined"
 A_OLD = "call-a-old"
 DAY = 86400.0
-
-
-@pytest.fixture(scope="module")
-def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The shared API world, plus the local SignalR stand-in for the dashboard's negotiate."""
-    state = tmp_path_factory.mktemp("calls-api-host")
-    handle = LocalHost(ROOT, state / "host", port=0, signalr_port=0, env=host_env(state)).run_in_thread()
-    try:
-        yield build_world(handle.base_url, state / "documents.sqlite3")
-    finally:
-        handle.stop()
 
 
 @pytest.fixture(scope="module")
