@@ -108,6 +108,7 @@ var reddytalkSettings = {
   TURNS_PER_EPISODE: '8'
   MAX_AUDIO_CHUNK_BYTES: '262144'
   MAX_UTTERANCE_SECONDS: '30'
+  REPLY_AUDIO_LEAD_MS: '1000'
   JWT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=jwt-secret)'
   JWT_ISSUER: 'reddytalk'
   JWT_AUDIENCE: 'reddytalk-api'
