@@ -39,17 +39,19 @@ def host_env(state: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def seed(state: Path) -> str:
-    async def run() -> str:
-        store = EmbeddedDocumentStore(state / "documents.sqlite3")
-        try:
-            practice = load_practice_file(PRACTICE_FILE)
-            await seed_practice(store, practice)
-            return practice.practice.id
-        finally:
-            await store.close()
+async def seed_store(state: Path) -> str:
+    """Load the demo practice into the embedded store under ``state``; returns its id."""
+    store = EmbeddedDocumentStore(state / "documents.sqlite3")
+    try:
+        practice = load_practice_file(PRACTICE_FILE)
+        await seed_practice(store, practice)
+        return practice.practice.id
+    finally:
+        await store.close()
 
-    return asyncio.run(run())
+
+def seed(state: Path) -> str:
+    return asyncio.run(seed_store(state))
 
 
 def start_host(state: Path, env: Mapping[str, str]) -> HostThread:
