@@ -8,6 +8,7 @@ from activities.recording import bp as recording_activities
 from activities.respond import bp as respond_activity
 from activities.streaming_turn import bp as turn_activities
 from activities.synthesize import bp as synthesize_activity
+from activities.training_steps import bp as training_activities
 from activities.transcribe import bp as transcribe_activity
 from api.appointments import bp as appointments
 from api.auth import bp as auth
@@ -16,10 +17,12 @@ from api.health import bp as health
 from api.openapi import bp as openapi
 from api.patients import bp as patients
 from api.realtime import bp as realtime
+from api.training import bp as training
 from api.voice import bp as voice
 from entities.session import bp as session_entity
 from orchestrators.call_session import bp as call_session
 from orchestrators.post_call import bp as post_call
+from orchestrators.training import bp as training_orchestrators
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -41,5 +44,8 @@ for blueprint in (
     synthesize_activity,
     persist_activities,
     recording_activities,
+    training,
+    training_orchestrators,
+    training_activities,
 ):
     app.register_functions(blueprint)
