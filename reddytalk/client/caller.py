@@ -198,6 +198,21 @@ class CallerClient:
         await self.silence_until(turn.done_event, timeout)
         return turn
 
+    async def say_whole(self, pcm: bytes, *, timeout: float = 60) -> HeardTurn:
+        """Post a whole utterance at once (``final=true``), as a client with its own VAD does."""
+        number = max(self.turns, default=0) + 1
+        turn = self.turn(number)
+        seq, self._seq = self._seq, self._seq + 1
+        response = await self.http.post(
+            f"/api/voice/sessions/{self.session_id}/audio",
+            json={"seq": seq, "data": base64.b64encode(pcm).decode("ascii"), "final": True},
+            headers={"X-Session-Token": self.token},
+        )
+        response.raise_for_status()
+        turn.speech_end_at = time.time()
+        await asyncio.wait_for(turn.done_event.wait(), timeout)
+        return turn
+
     async def hang_up(self, wait: float = 30) -> dict[str, Any] | None:
         response = await self.http.post(
             f"/api/voice/sessions/{self.session_id}/end", headers={"X-Session-Token": self.token}
