@@ -1,4 +1,4 @@
-"""The SignalR messages a call produces (documented in ``docs/realtime.md``).
+"""The SignalR messages a call produces (documented in ``docs/voice-api.md``).
 
 Every message goes to the session's group (the caller's client and any staff watching); alerts also
 go to the practice's group so the dashboard sees them without watching each call. Each message
