@@ -4,6 +4,7 @@ audit entries for each PHI read, and SignalR negotiate for the dashboard."""
 from __future__ import annotations
 
 import io
+import json
 import time
 
 import jwt
@@ -126,3 +127,25 @@ def test_staff_negotiate(world: World) -> None:
     assert set(body) == {"url", "accessToken"}
     claims = jwt.decode(body["accessToken"], options={"verify_signature": False})
     assert claims["nameid"] == world.a.staff.user_id
+
+
+def test_details_of_a_live_call_carry_the_session_entity_state(world: World) -> None:
+    turn = {"session_id": A_LIVE, "turn": 1, "caller": "I need to book a cleaning", "reply": "Sure."}
+    with world.client() as c:
+        # Signal the real session entity as the orchestrator would (input as serialized JSON).
+        r = c.post(
+            f"/runtime/webhooks/durabletask/entities/session/{A_LIVE}",
+            params={"op": "record_turn"},
+            content=json.dumps(turn),
+            headers={"Content-Type": "text/plain"},
+        )
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + 15
+        while True:
+            live = c.get(f"/api/calls/{A_LIVE}", headers=world.a.staff.headers).json()["live"]
+            if live or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert live is not None, "the entity state never showed up"
+    assert live["status"] == "active" and live["totals"]["turns"] == 1
+    assert [t["caller"] for t in live["recent"]] == ["I need to book a cleaning"]
