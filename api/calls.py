@@ -11,6 +11,7 @@ from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import current_services
 from api.guard import current_principal
@@ -108,17 +109,40 @@ async def calls_recording(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(data, status_code=200, headers={"Content-Type": "audio/flac", **NO_STORE})
 
 
+class StaffNegotiateQuery(BaseModel):
+    """``session_id`` also joins that call's group, to watch its turns live (must be the practice's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str | None = Field(None, min_length=1, max_length=128)
+
+
 @endpoint(
     bp,
     "negotiate/staff",
     "POST",
     access="staff",
-    summary="SignalR connection info for a staff dashboard (user = staff user, group = the practice)",
+    summary="SignalR connection info for a staff dashboard (user = staff user; groups = the practice, "
+    "and the call named by session_id)",
+    query=StaffNegotiateQuery,
     response=Negotiate,
     tags=("realtime",),
 )
 async def negotiate_staff(req: func.HttpRequest) -> func.HttpResponse:
     who = current_principal()
+    query = parse_query(req, StaffNegotiateQuery)
     services = current_services()
+    if query.session_id is not None:
+        doc = await staff_calls().session(who, query.session_id, "call")
+        await services.audit.record(
+            actor_id=who.actor_id,
+            practice_id=who.practice_id,
+            action="watch",
+            resource_type="call",
+            resource_id=doc["id"],
+            purpose="call_review",
+            outcome="success",
+        )
+        await services.signalr.add_user_to_group(who.user_id, messages.session_group(doc["id"]))
     await services.signalr.add_user_to_group(who.user_id, messages.practice_group(who.practice_id))
     return model_response(Negotiate.model_validate(services.signalr.negotiate(who.user_id)), 200, NO_STORE)

@@ -129,6 +129,18 @@ def test_staff_negotiate(world: World) -> None:
     assert claims["nameid"] == world.a.staff.user_id
 
 
+def test_staff_negotiate_for_one_call_is_scoped_and_audited(world: World) -> None:
+    with world.client() as c:
+        h = world.a.staff.headers
+        assert c.post("/api/negotiate/staff", params={"session_id": A_LIVE}, headers=h).status_code == 200
+        foreign = c.post(
+            "/api/negotiate/staff", params={"session_id": world.foreign["session_id"]}, headers=h
+        )
+        assert foreign.status_code == 404
+    entries = audit_entries(world, world.a.practice_id, A_LIVE)
+    assert any(e["action"] == "watch" and e["outcome"] == "success" for e in entries)
+
+
 def test_details_of_a_live_call_carry_the_session_entity_state(world: World) -> None:
     turn = {"session_id": A_LIVE, "turn": 1, "caller": "I need to book a cleaning", "reply": "Sure."}
     with world.client() as c:
