@@ -1,5 +1,7 @@
 """Call records for staff: the dashboard's list, details, transcript and recording of calls, plus
-SignalR negotiate for the dashboard (user = staff user, group = the practice's group).
+SignalR negotiate for the dashboard (user = staff user, group = the practice's group). The negotiate
+route is ``staff/negotiate`` so that a standard SignalR client given the hub URL ``/api/staff``
+finds it (clients POST ``{hub url}/negotiate`` with the bearer token).
 
 Every query is scoped by the practice in the verified token; another practice's call is a 404.
 """
@@ -119,7 +121,7 @@ class StaffNegotiateQuery(BaseModel):
 
 @endpoint(
     bp,
-    "negotiate/staff",
+    "staff/negotiate",
     "POST",
     access="staff",
     summary="SignalR connection info for a staff dashboard (user = staff user; groups = the practice, "

@@ -3,8 +3,11 @@ audit entries for each PHI read, and SignalR negotiate for the dashboard."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
+import os
 import time
 
 import jwt
@@ -12,6 +15,11 @@ import pytest
 import soundfile
 from apiworld import World, audit_entries
 from callseed import seed_call
+from pysignalr.client import SignalRClient as PySignalR
+
+from reddytalk.calls.messages import practice_group
+from reddytalk.realtime.signalr import SignalRClient as ServerSignalR
+from reddytalk.settings import Settings
 
 A_ENDED = "call-a-ended"
 A_LIVE = "call-a-live"
@@ -120,8 +128,8 @@ def test_foreign_call_is_404_and_audited(world: World) -> None:
 
 def test_staff_negotiate(world: World) -> None:
     with world.client() as c:
-        r = c.post("/api/negotiate/staff", headers=world.a.staff.headers)
-        assert c.post("/api/negotiate/staff").status_code == 401
+        r = c.post("/api/staff/negotiate", headers=world.a.staff.headers)
+        assert c.post("/api/staff/negotiate").status_code == 401
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"url", "accessToken"}
@@ -132,9 +140,9 @@ def test_staff_negotiate(world: World) -> None:
 def test_staff_negotiate_for_one_call_is_scoped_and_audited(world: World) -> None:
     with world.client() as c:
         h = world.a.staff.headers
-        assert c.post("/api/negotiate/staff", params={"session_id": A_LIVE}, headers=h).status_code == 200
+        assert c.post("/api/staff/negotiate", params={"session_id": A_LIVE}, headers=h).status_code == 200
         foreign = c.post(
-            "/api/negotiate/staff", params={"session_id": world.foreign["session_id"]}, headers=h
+            "/api/staff/negotiate", params={"session_id": world.foreign["session_id"]}, headers=h
         )
         assert foreign.status_code == 404
     entries = audit_entries(world, world.a.practice_id, A_LIVE)
@@ -161,3 +169,46 @@ def test_details_of_a_live_call_carry_the_session_entity_state(world: World) -> 
     assert live is not None, "the entity state never showed up"
     assert live["status"] == "active" and live["totals"]["turns"] == 1
     assert [t["caller"] for t in live["recent"]] == ["I need to book a cleaning"]
+
+
+def test_a_dashboard_receives_its_practice_messages_only(world: World) -> None:
+    """A real SignalR client (pysignalr) on the hub URL ``/api/staff`` gets practice A's messages."""
+
+    async def run() -> list[dict[str, object]]:
+        received: list[dict[str, object]] = []
+        opened, got = asyncio.Event(), asyncio.Event()
+
+        async def on_open() -> None:
+            opened.set()
+
+        async def on_ended(args: list[dict[str, object]]) -> None:
+            received.append(args[0])
+            got.set()
+
+        client = PySignalR(f"{world.base_url}/api/staff", headers=world.a.staff.headers)
+        client.on_open(on_open)
+        client.on("session.ended", on_ended)
+        task = asyncio.create_task(client.run())
+        settings = Settings.from_env(dict(os.environ))  # the running host's settings
+        server = ServerSignalR(settings.signalr_connection.get_secret_value(), settings.signalr_hub)
+        try:
+            await asyncio.wait_for(opened.wait(), 10)
+            await server.send_to_group(
+                practice_group(world.b.practice_id), "session.ended", {"session_id": "b"}
+            )
+            await server.send_to_group(
+                practice_group(world.a.practice_id), "session.ended", {"session_id": "a"}
+            )
+            await asyncio.wait_for(got.wait(), 10)
+            await asyncio.sleep(0.2)
+        finally:
+            await server.close()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            socket = getattr(getattr(client, "_transport", None), "_ws", None)
+            if socket is not None:
+                await socket.close()
+        return received
+
+    assert asyncio.run(run()) == [{"session_id": "a"}]
