@@ -11,6 +11,7 @@ import httpx
 import pytest
 from trainingkit import ROOT, start_host
 
+from devhost.host import HostThread
 from reddytalk.auth.passwords import Passwords
 from reddytalk.auth.service import AuthService
 from reddytalk.practice.loader import load_practice_file
@@ -27,6 +28,7 @@ class TrainingWorld:
     state: Path
     practice_id: str
     admin_headers: dict[str, str]
+    handle: HostThread
 
 
 async def _seed(state: Path) -> str:
@@ -54,6 +56,6 @@ def training_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trainin
         )
         assert r.status_code == 200, r.text
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        yield TrainingWorld(handle.base_url, state, practice_id, headers)
+        yield TrainingWorld(handle.base_url, state, practice_id, headers, handle)
     finally:
         handle.stop()

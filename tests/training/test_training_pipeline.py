@@ -4,6 +4,7 @@ sub-orchestrations → activities → the ``training`` and ``models`` containers
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import httpx
 from conftest import TrainingWorld
@@ -122,3 +123,16 @@ def test_poison_messages_end_in_the_poison_queue_and_the_host_keeps_serving(
     q.send(QUEUE, json.dumps(good.model_dump()))
     assert finished(world.base_url, instance_id(good), timeout=120)["runtimeStatus"] == "Completed"
     assert instances(world.base_url, "training-retrain-has") == []
+
+
+def test_the_nightly_timer_queues_a_retrain_that_runs(training_world: TrainingWorld) -> None:
+    world = training_world
+    host = world.handle.host
+    assert host.index is not None
+    timer = host.index.functions["nightly_retrain"]
+    assert timer.trigger["schedule"] == "0 0 3 * * *"
+    # Fire the timer function the way its listener does, on the host's own event loop.
+    world.handle.run(timer.callable(timer=None))
+    job = Retrain(job="retrain", request_id=f"nightly-{datetime.now(UTC).date().isoformat()}")
+    status = finished(world.base_url, instance_id(job), timeout=120)
+    assert status["runtimeStatus"] == "Completed" and status["output"]["version"].startswith("v-")
