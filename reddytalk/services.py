@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from reddytalk.audit import AuditLog
+from reddytalk.logs import configure_logging
 from reddytalk.realtime.signalr import SignalRClient
 from reddytalk.settings import Settings, get_settings
 from reddytalk.stores import open_blobs, open_documents, open_queues
@@ -118,5 +119,7 @@ def get_services() -> Services:
     settings = get_settings()
     services = _by_settings.get(settings)
     if services is None:
+        if not _by_settings:
+            configure_logging(settings.log_level)  # first use in this process: no PHI in any log line
         services = _by_settings[settings] = Services(settings)
     return services

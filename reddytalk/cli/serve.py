@@ -18,6 +18,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNALR_ENV = "AzureSignalRConnectionString"
+QUEUES_ENV = "QUEUES_CONNECTION"  # the connection the training queue trigger names
 
 
 def register(subparsers: Any) -> None:
@@ -48,12 +49,21 @@ def host_command(args: argparse.Namespace) -> list[str]:
 
 
 def host_environment() -> dict[str, str]:
-    """The process environment plus the app's SignalR connection (its embedded default if unset)."""
+    """The process environment plus the settings the host itself reads (embedded defaults if unset).
+
+    The host resolves trigger connections and the SignalR endpoint from app settings; on Azure
+    they are set on the Function App, locally they fall back to the app's embedded defaults.
+    """
     from reddytalk.settings import get_settings
 
+    settings = get_settings()
     env = dict(os.environ)
-    if not env.get(SIGNALR_ENV):
-        env[SIGNALR_ENV] = get_settings().signalr_connection.get_secret_value()
+    for name, value in (
+        (SIGNALR_ENV, settings.signalr_connection),
+        (QUEUES_ENV, settings.queues_connection),
+    ):
+        if not env.get(name):
+            env[name] = value.get_secret_value()
     return env
 
 
