@@ -7,7 +7,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PART_BYTES
 
 from reddytalk.migration import state
 from reddytalk.migration.cutover import cutover, rollback
@@ -17,6 +16,8 @@ from reddytalk.migration.transform import Converter
 from reddytalk.migration.validate import ValidateOptions, validate
 from reddytalk.migration.writer import Writer
 from reddytalk.stores.documents.base import DocumentStore, Query
+
+from .conftest import PART_BYTES
 
 pytestmark = pytest.mark.postgres
 OPTS = LoadOptions(batch_rows=100, batch_sessions=40, max_part_bytes=PART_BYTES, progress=False)

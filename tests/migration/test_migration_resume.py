@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PART_BYTES, Target
 
 from reddytalk.migration import checkpoint, state
 from reddytalk.migration.load import LoadOptions, full_load
@@ -19,6 +18,8 @@ from reddytalk.migration.transform import Converter
 from reddytalk.migration.validate import ValidateOptions, validate
 from reddytalk.migration.writer import Writer
 from reddytalk.stores.documents.base import DocumentStore
+
+from .conftest import PART_BYTES, Target
 
 pytestmark = pytest.mark.postgres
 

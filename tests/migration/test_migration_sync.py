@@ -7,7 +7,6 @@ import random
 import uuid
 
 import pytest
-from conftest import PART_BYTES
 
 from reddytalk.migration import state
 from reddytalk.migration.load import LoadOptions, full_load
@@ -16,6 +15,8 @@ from reddytalk.migration.transform import Converter
 from reddytalk.migration.validate import ValidateOptions, validate
 from reddytalk.migration.writer import Writer
 from reddytalk.stores.documents.base import DocumentStore, Query
+
+from .conftest import PART_BYTES
 
 pytestmark = pytest.mark.postgres
 OPTS = LoadOptions(batch_rows=100, batch_sessions=40, max_part_bytes=PART_BYTES, progress=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import PART_BYTES
 from fixtures.throttling_proxy import Throttle, throttling_proxy
 
 from reddytalk.migration import state
@@ -15,6 +14,8 @@ from reddytalk.migration.validate import ValidateOptions, validate
 from reddytalk.migration.writer import RetryPolicy, Writer
 from reddytalk.settings import Settings
 from reddytalk.stores import open_documents
+
+from .conftest import PART_BYTES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.azure]
 

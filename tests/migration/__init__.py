@@ -1,0 +1,1 @@
+"""Migration tests (a package, so its conftest does not shadow other folders' ``conftest`` modules)."""
