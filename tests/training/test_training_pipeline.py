@@ -4,13 +4,46 @@ sub-orchestrations → activities → the ``training`` and ``models`` containers
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
-from conftest import TrainingWorld
-from trainingkit import POISON, QUEUE, documents, finished, instances, queue, seed_call, wait_for
+import pytest
+from trainingkit import (
+    PASSWORD,
+    POISON,
+    QUEUE,
+    TrainingWorld,
+    documents,
+    finished,
+    instances,
+    queue,
+    seed_call,
+    seed_practice_and_admin,
+    start_host,
+    wait_for,
+)
 
 from reddytalk.training.jobs import CallCandidate, Retrain, instance_id
+
+
+@pytest.fixture(scope="module")
+def training_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainingWorld]:
+    state = tmp_path_factory.mktemp("training-host")
+    practice_id = seed_practice_and_admin(state)
+    handle = start_host(state)
+    try:
+        r = httpx.post(
+            f"{handle.base_url}/api/auth/login",
+            json={"email": "ops@training.test", "password": PASSWORD},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        yield TrainingWorld(handle.base_url, state, practice_id, headers, handle)
+    finally:
+        handle.stop()
+
 
 BOOK = "I would like to book an appointment for a cleaning"
 CANCEL = "I need to cancel my appointment on Friday"

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,9 +20,14 @@ import httpx
 
 from devhost.host import HostThread, LocalHost
 from localqueue.core import LocalQueue
+from reddytalk.auth.passwords import Passwords
+from reddytalk.auth.service import AuthService
 from reddytalk.calls.contracts import Call, TurnRecord
 from reddytalk.calls.post_call import transcript_id
 from reddytalk.calls.records import CallRecords
+from reddytalk.practice.loader import load_practice_file
+from reddytalk.practice.repository import seed_practice
+from reddytalk.settings import Settings
 from reddytalk.stores.documents.base import Document, Query
 from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
@@ -29,6 +35,16 @@ ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "training-jobs"
 POISON = "training-jobs-poison"
 T = TypeVar("T")
+PASSWORD = "admin passphrase for training tests"
+
+
+@dataclass
+class TrainingWorld:
+    base_url: str
+    state: Path
+    practice_id: str
+    admin_headers: dict[str, str]
+    handle: HostThread
 
 
 def script_root(tmp: Path, *, max_dequeue: int = 3) -> Path:
@@ -143,3 +159,19 @@ def documents(state: Path, container: str, partition: str) -> list[Document]:
             await store.close()
 
     return asyncio.run(read())
+
+
+async def _seed_practice(state: Path) -> str:
+    store = EmbeddedDocumentStore(state / "documents.sqlite3")
+    try:
+        practice = load_practice_file(ROOT / "examples" / "demo-practice.json")
+        await seed_practice(store, practice)
+        auth = AuthService(store, Settings.from_env({}), passwords=Passwords())
+        await auth.add_admin(practice.practice.id, "ops@training.test", PASSWORD, "Ops Admin")
+        return practice.practice.id
+    finally:
+        await store.close()
+
+
+def seed_practice_and_admin(state: Path) -> str:
+    return asyncio.run(_seed_practice(state))
