@@ -20,7 +20,10 @@ bp = df.Blueprint()
 async def extract_call_examples(payload: dict[str, Any]) -> dict[str, Any]:
     job = CallCandidate.model_validate(payload)
     classifier = await asyncio.to_thread(load)  # trains on first use in this process
-    return await collect_call_examples(get_services().documents, classifier, job.practice_id, job.session_id)
+    services = get_services()
+    return await collect_call_examples(
+        services.documents, services.audit, classifier, job.practice_id, job.session_id
+    )
 
 
 @bp.activity_trigger(input_name="payload")

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from reddytalk.agent.brains.local.classifier import IntentClassifier
+from reddytalk.audit import AuditLog
 from reddytalk.calls.post_call import transcript_id
 from reddytalk.calls.records import CallRecords
 from reddytalk.errors import NotFound
@@ -38,10 +39,31 @@ async def _caller_lines(documents: DocumentStore, session_id: str) -> list[tuple
     return [(turn, text.strip()[:MAX_UTTERANCE_CHARS]) for turn, text in lines if text.strip()]
 
 
+ACTOR = "system:training"
+PURPOSE = "model_training"
+
+
 async def collect_call_examples(
+    documents: DocumentStore, audit: AuditLog, classifier: IntentClassifier, practice_id: str, session_id: str
+) -> dict[str, Any]:
+    """Write one example per caller utterance; returns counts (no text). The transcript read is
+    audited (actor ``system:training``, purpose ``model_training``)."""
+    outcome = await _collect(documents, classifier, practice_id, session_id)
+    await audit.record(
+        actor_id=ACTOR,
+        practice_id=practice_id,
+        action="read",
+        resource_type="transcript",
+        resource_id=session_id,
+        purpose=PURPOSE,
+        outcome="success" if outcome["skipped"] is None else str(outcome["skipped"]),
+    )
+    return outcome
+
+
+async def _collect(
     documents: DocumentStore, classifier: IntentClassifier, practice_id: str, session_id: str
 ) -> dict[str, Any]:
-    """Write one example per caller utterance; returns counts (no text)."""
     try:
         session = await documents.read("sessions", session_id, practice_id)
     except NotFound:

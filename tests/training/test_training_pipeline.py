@@ -69,6 +69,12 @@ def test_a_call_candidate_produces_labelled_examples(training_world: TrainingWor
     assert [(d["text"], d["intent"]) for d in examples] == [(BOOK, "book"), (CANCEL, "cancel")]
     assert all(0.0 < float(str(d["confidence"])) <= 1.0 for d in examples)
     assert all(set(d) >= {"type", "text", "intent", "confidence"} and "caller" not in d for d in examples)
+    audit = [
+        e for e in documents(world.state, "audit", world.practice_id) if e["resource_id"] == "call-consented"
+    ]
+    assert [(e["actor_id"], e["action"], e["purpose"], e["outcome"]) for e in audit] == [
+        ("system:training", "read", "model_training", "success")
+    ]
 
 
 def test_a_declined_call_gives_no_examples(training_world: TrainingWorld) -> None:
