@@ -398,6 +398,7 @@ def run(
     long_turns: int = 200,
     peer: bool = True,
     modes: tuple[str, ...] = ("streaming", "staged"),
+    out: Path = RESULTS,
 ) -> dict[str, Any]:
     """Run everything, write ``bench/results/calls.json``, return the report."""
     report: dict[str, Any] = {
@@ -413,29 +414,29 @@ def run(
     if peer:
         report["peer"] = run_peer()
         report["peer"]["load_average_after"] = load_average()
-        save(report)
+        save(report, out)
     else:
         report["peer"] = {"ran": False, "why": "skipped (--no-peer / --quick)"}
     voice = Voice()
     for mode in modes:
         report["modes"][mode] = run_mode(mode, turns, voice)
         report["modes"][mode]["load_average_after"] = load_average()
-        save(report)
+        save(report, out)
     if long_turns:
         report["long_call"] = run_long(long_turns, voice)
         report["long_call"]["load_average_after"] = load_average()
-        save(report)
+        save(report, out)
     report["load_average_end"] = load_average()
-    save(report)
+    save(report, out)
     return report
 
 
-def save(report: dict[str, Any]) -> None:
+def save(report: dict[str, Any], out: Path = RESULTS) -> None:
     """Write the report so far (a long run that is cut short still leaves its finished parts)."""
     if report["modes"]:
         report["targets"] = targets(report)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -445,10 +446,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-peer", action="store_true", help="skip the Pipecat peer run")
     parser.add_argument("--modes", default="streaming,staged")
     parser.add_argument("--quick", action="store_true", help="10 turns per mode, 40-turn call, no peer")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help="results file (a second run keeps the first)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.turns, args.long_turns, args.no_peer = 10, 40, True
-    report = run(args.turns, args.long_turns, not args.no_peer, tuple(args.modes.split(",")))
+    report = run(args.turns, args.long_turns, not args.no_peer, tuple(args.modes.split(",")), args.out)
     print(json.dumps(report["targets"], indent=2))
 
 
