@@ -108,9 +108,9 @@ _by_settings: dict[Settings, Services] = {}
 
 
 async def close_services() -> None:
-    """Close every set of services built in this process."""
-    while _by_settings:
-        _, services = _by_settings.popitem()
+    """Close the services built for the current settings (call it on the loop that used them)."""
+    services = _by_settings.pop(get_settings(), None)
+    if services is not None:
         await services.aclose()
 
 

@@ -1,4 +1,8 @@
-"""One seeded local host running the whole app for the call tests (started once per session)."""
+"""One seeded local host running the whole app for a module of call tests.
+
+Module-scoped, not session-scoped: an in-process host applies its settings to ``os.environ`` (the
+app reads them there) until it stops, and later tests must not inherit them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from callkit import CallWorld, Voice, host_env, seed, start_host
 from reddytalk.services import close_services
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def call_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallWorld]:
     state = tmp_path_factory.mktemp("calls")
     practice_id = seed(state)
