@@ -270,23 +270,29 @@ async def long_call(base_url: str, practice_id: str, voice: Voice, turns: int) -
             "ratio": round(last_s / first_s, 3) if first_s else None,
         },
         "history_events": {"turn_1": history.get(1), f"turn_{turns}": history.get(turns)},
+        # Medians of 20-turn blocks: a growing cost is a trend, a load spike from elsewhere is a step.
+        "block_medians_ms": [
+            round(statistics.median(client_wall[i : i + 20]), 1) for i in range(0, len(client_wall), 20)
+        ],
         "client_wall_ms_all": [round(x, 1) for x in client_wall],
         "post_to_first_audio_ms_all": [round(x, 1) for x in client_first_audio],
         "server_done_ms_all": [round(x, 1) for x in server_done],
     }
 
 
-def run_mode(mode: str, turns: int, voice: Voice) -> dict[str, Any]:
+def run_mode_rows(mode: str, turns: int, voice: Voice) -> list[dict[str, Any]]:
     state = Path(tempfile.mkdtemp(prefix=f"call-bench-{mode}-"))
     try:
         practice_id = seed(state)
         handle = start_host(state, host_env(state, TURN_MODE=mode, IDLE_TIMEOUT_SECONDS="30"))
         try:
-            rows = handle.run(play_calls(handle.base_url, practice_id, voice, turns), timeout=3600)
+            rows: list[dict[str, Any]] = handle.run(
+                play_calls(handle.base_url, practice_id, voice, turns), timeout=3600
+            )
         finally:
             handle.run(close_services())
             handle.stop()
-        return mode_report(rows)
+        return rows
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
@@ -399,6 +405,7 @@ def run(
     peer: bool = True,
     modes: tuple[str, ...] = ("streaming", "staged"),
     out: Path = RESULTS,
+    interleave: bool = False,
 ) -> dict[str, Any]:
     """Run everything, write ``bench/results/calls.json``, return the report."""
     report: dict[str, Any] = {
@@ -406,7 +413,13 @@ def run(
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average_start": load_average(),
-        "settings": {"turns_per_mode": turns, "chunk_ms": CHUNK_MS, "realtime": True, "gap_s": GAP_S},
+        "settings": {
+            "turns_per_mode": turns,
+            "chunk_ms": CHUNK_MS,
+            "realtime": True,
+            "gap_s": GAP_S,
+            "interleaved_modes": interleave,
+        },
         "modes": {},
         "peer_reference": PEER_REFERENCE,
     }
@@ -418,10 +431,21 @@ def run(
     else:
         report["peer"] = {"ran": False, "why": "skipped (--no-peer / --quick)"}
     voice = Voice()
-    for mode in modes:
-        report["modes"][mode] = run_mode(mode, turns, voice)
-        report["modes"][mode]["load_average_after"] = load_average()
-        save(report, out)
+    if interleave:
+        # One call per mode in turn, so both modes see the same machine load.
+        rows: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+        while any(len(r) < turns for r in rows.values()):
+            for mode in modes:
+                if len(rows[mode]) < turns:
+                    rows[mode] += run_mode_rows(mode, min(10, turns - len(rows[mode])), voice)
+                    report["modes"][mode] = mode_report(rows[mode])
+                    report["modes"][mode]["load_average_after"] = load_average()
+                    save(report, out)
+    else:
+        for mode in modes:
+            report["modes"][mode] = mode_report(run_mode_rows(mode, turns, voice))
+            report["modes"][mode]["load_average_after"] = load_average()
+            save(report, out)
     if long_turns:
         report["long_call"] = run_long(long_turns, voice)
         report["long_call"]["load_average_after"] = load_average()
@@ -445,6 +469,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--long-turns", type=int, default=200, help="turns of the long call (0: skip)")
     parser.add_argument("--no-peer", action="store_true", help="skip the Pipecat peer run")
     parser.add_argument("--modes", default="streaming,staged")
+    parser.add_argument(
+        "--interleave", action="store_true", help="alternate modes call by call (same load for both)"
+    )
     parser.add_argument("--quick", action="store_true", help="10 turns per mode, 40-turn call, no peer")
     parser.add_argument(
         "--out", type=Path, default=RESULTS, help="results file (a second run keeps the first)"
@@ -452,7 +479,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.turns, args.long_turns, args.no_peer = 10, 40, True
-    report = run(args.turns, args.long_turns, not args.no_peer, tuple(args.modes.split(",")), args.out)
+    report = run(
+        args.turns, args.long_turns, not args.no_peer, tuple(args.modes.split(",")), args.out, args.interleave
+    )
     print(json.dumps(report["targets"], indent=2))
 
 

@@ -202,6 +202,16 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
             ],
         )
         out += [""]
+        blocks = long.get("block_medians_ms") or [
+            round(sorted(b)[len(b) // 2], 1)
+            for b in (
+                long["client_wall_ms_all"][i : i + 20] for i in range(0, len(long["client_wall_ms_all"]), 20)
+            )
+        ]
+        out += [
+            "Median post → turn.done per 20-turn block (ms): " + ", ".join(fmt(b) for b in blocks) + ".",
+            "",
+        ]
 
     t = data.get("targets", {})
     if t:
