@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from reddytalk.calls import messages
 from reddytalk.realtime.signalr import SignalRClient
@@ -52,6 +52,24 @@ class Speaker:
         self._fmt_name = f"{fmt.encoding}/{fmt.sample_rate}"
 
     async def say(self, sentence: str) -> None:
+        """Streaming: synthesize one sentence and send its audio as it is made."""
+        await self._speak(sentence, self.tts.synthesize(sentence.strip(), fmt=self.fmt))
+
+    async def say_all(self, sentences: list[str]) -> None:
+        """Staged: synthesize the whole reply first, then send it (first audio waits for the last word)."""
+        started = time.perf_counter()
+        rendered: list[tuple[str, bytes]] = []
+        for sentence in sentences:
+            if sentence.strip():
+                audio = b"".join(
+                    [chunk async for chunk in self.tts.synthesize(sentence.strip(), fmt=self.fmt)]
+                )
+                rendered.append((sentence, audio))
+        self.tts_seconds += time.perf_counter() - started
+        for sentence, audio in rendered:
+            await self._speak(sentence, _ready(audio))
+
+    async def _speak(self, sentence: str, audio: AsyncIterator[bytes]) -> None:
         sentence = sentence.strip()
         if not sentence or self.interrupted:
             return
@@ -67,7 +85,6 @@ class Speaker:
         pending = bytearray()
         chunk_no = 0
         started = time.perf_counter()
-        audio = self.tts.synthesize(sentence, fmt=self.fmt)
         try:
             async for piece in audio:
                 pending.extend(piece)
@@ -113,3 +130,7 @@ class Speaker:
         ahead = self.audio_seconds - (time.time() - self.first_audio_at)
         if ahead > self.lead_seconds:
             await asyncio.sleep(ahead - self.lead_seconds)
+
+
+async def _ready(audio: bytes) -> AsyncIterator[bytes]:
+    yield audio

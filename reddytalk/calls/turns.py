@@ -220,6 +220,7 @@ async def respond(services: Services, request: TurnRequest) -> dict[str, Any]:
     record = TurnRecord(session_id=call.session_id, turn=turn, caller=request.caller_text or "")
     state = ConversationState.model_validate(request.conversation)
     origin = request.utterance.speech_end_at if request.utterance else time.time()
+    record.timings.stt_done_ms = _ms(origin)  # the transcribe step has finished when this one starts
     async for event in receptionist(services, call.practice_id).respond(
         state, record.caller, turn_key=f"{call.session_id}:{turn}"
     ):
@@ -246,7 +247,6 @@ async def synthesize(services: Services, request: TurnRequest) -> TurnRecord:
         )
     speaker = _speaker(services, call, request.turn)
     splitter = SentenceSplitter()
-    for sentence in [*splitter.push(record.reply), *splitter.flush()]:
-        await speaker.say(sentence)
+    await speaker.say_all([*splitter.push(record.reply), *splitter.flush()])
     _close_timings(record, speaker, utterance, origin)
     return await _finish(services, call, record, speaker)
