@@ -359,7 +359,8 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
     basis = "same run" if peer_lat else "reference run (peer did not run here)"
     ref = peer_lat or PEER_REFERENCE["vad-0.2"]
     modes = report["modes"]
-    best_mode = min(modes, key=lambda m: modes[m]["speech_end_to_first_audio_ms"]["p50"] or 1e9)
+    # Judged on the default turn mode (streaming); the other mode's numbers are in the report.
+    best_mode = "streaming" if "streaming" in modes else next(iter(modes))
     ours = modes[best_mode]["speech_end_to_first_audio_ms"]
     out: dict[str, Any] = {"peer_basis": basis, "best_mode": best_mode}
     for q in ("p50", "p95"):

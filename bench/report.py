@@ -100,6 +100,8 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
         'loud 10 ms frame was "spoken" → arrival of the first reply audio over SignalR.',
         "",
     ]
+    if not modes:  # a run of the long call alone
+        return out[:4] + long_call_lines(data) + [f"![{n}](img/{n})\n" for n in plots]
     rows: list[list[Any]] = []
     for mode, r in modes.items():
         lat = r["speech_end_to_first_audio_ms"]
@@ -181,44 +183,14 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
             "",
         ]
 
-    long = data.get("long_call")
-    if long:
-        out += [
-            f"### Orchestration cost per turn over a {long['turns']}-turn call",
-            "",
-            f'One call of {long["turns"]} whole utterances (`final=true`, "yes please"), reply audio '
-            "unpaced (`REPLY_AUDIO_LEAD_MS=600000`) so a turn's wall time is orchestration plus "
-            f"engines, not playback. Medians over the first and last {long['window']} turns.",
-            "",
-        ]
-        h = long.get("history_events", {})
-        out += table(
-            ["measure", "first turns", "last turns", "ratio"],
-            [
-                ["client: post → turn.done (ms)", *long["client_wall_ms"].values()],
-                ["client: post → first audio (ms)", *long["post_to_first_audio_ms"].values()],
-                ["server: done_ms (ms)", *long["server_done_ms"].values()],
-                ["durable history events in the current episode", *h.values(), "–"],
-            ],
-        )
-        out += [""]
-        blocks = long.get("block_medians_ms") or [
-            round(sorted(b)[len(b) // 2], 1)
-            for b in (
-                long["client_wall_ms_all"][i : i + 20] for i in range(0, len(long["client_wall_ms_all"]), 20)
-            )
-        ]
-        out += [
-            "Median post → turn.done per 20-turn block (ms): " + ", ".join(fmt(b) for b in blocks) + ".",
-            "",
-        ]
+    out += long_call_lines(data)
 
     t = data.get("targets", {})
     if t:
         out += [
             "### Targets",
             "",
-            f"Peer basis: {t.get('peer_basis')}; our best mode: `{t.get('best_mode')}`.",
+            f"Peer basis: {t.get('peer_basis')}; judged on mode `{t.get('best_mode')}` (the default).",
             "",
         ]
         trows = []
@@ -259,6 +231,43 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
         out += [*table(["target", "limit", "measured", "verdict"], trows), ""]
     for name in plots:
         out += [f"![{name}](img/{name})", ""]
+    return out
+
+
+def long_call_lines(data: dict[str, Any]) -> list[str]:
+    """The orchestration-cost-per-turn part of a call benchmark."""
+    out: list[str] = []
+    long = data.get("long_call")
+    if long:
+        out += [
+            f"### Orchestration cost per turn over a {long['turns']}-turn call",
+            "",
+            f'One call of {long["turns"]} whole utterances (`final=true`, "yes please"), reply audio '
+            "unpaced (`REPLY_AUDIO_LEAD_MS=600000`) so a turn's wall time is orchestration plus "
+            f"engines, not playback. Medians over the first and last {long['window']} turns.",
+            "",
+        ]
+        h = long.get("history_events", {})
+        out += table(
+            ["measure", "first turns", "last turns", "ratio"],
+            [
+                ["client: post → turn.done (ms)", *long["client_wall_ms"].values()],
+                ["client: post → first audio (ms)", *long["post_to_first_audio_ms"].values()],
+                ["server: done_ms (ms)", *long["server_done_ms"].values()],
+                ["durable history events in the current episode", *h.values(), "–"],
+            ],
+        )
+        out += [""]
+        blocks = long.get("block_medians_ms") or [
+            round(sorted(b)[len(b) // 2], 1)
+            for b in (
+                long["client_wall_ms_all"][i : i + 20] for i in range(0, len(long["client_wall_ms_all"]), 20)
+            )
+        ]
+        out += [
+            "Median post → turn.done per 20-turn block (ms): " + ", ".join(fmt(b) for b in blocks) + ".",
+            "",
+        ]
     return out
 
 
