@@ -89,8 +89,12 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
         "",
         f"Run {data.get('date', '?')}; load average at start {data.get('load_average_start')}, "
         f"at end {data.get('load_average_end', '–')} (after each part: "
-        + ", ".join(f"{m} {r.get('load_average_after')}" for m, r in modes.items())
-        + f"; peer {peer.get('load_average_after', '–')}).",
+        + "; ".join(
+            [f"{m} {r.get('load_average_after')}" for m, r in modes.items()]
+            + [f"long call {data.get('long_call', {}).get('load_average_after', '–')}"]
+            + [f"peer {peer.get('load_average_after', '–')}"]
+        )
+        + ").",
         "",
         "The app runs unmodified on the local host, in process (embedded stores, faster-whisper "
         "tiny.en, eSpeak NG, the local receptionist). `CallerClient` speaks the Pipecat peer's ten "
@@ -229,6 +233,17 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
                 ]
             )
         out += [*table(["target", "limit", "measured", "verdict"], trows), ""]
+        mode = modes.get(t.get("best_mode", ""), {})
+        eot = mode.get("end_of_turn_ms", {}).get("p50")
+        stt = mode.get("stt_exposed_ms", {}).get("p50")
+        if eot and "latency_p50" in t:
+            out += [
+                f"Budget: the end-of-turn decision alone (`END_OF_TURN_SILENCE_MS`, p50 {fmt(eot)} ms after "
+                f"speech end) uses {100 * eot / t['latency_p50']['target_ms']:.0f}% of the p50 limit of "
+                f"{fmt(t['latency_p50']['target_ms'])} ms; whisper not hidden by speculation adds p50 "
+                f"{fmt(stt)} ms. Pipecat's `vad-0.2` waits 200 ms of silence (plus Silero's lag) instead.",
+                "",
+            ]
     for name in plots:
         out += [f"![{name}](img/{name})", ""]
     return out
