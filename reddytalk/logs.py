@@ -107,8 +107,6 @@ class RedactingJsonFormatter(logging.Formatter):
     """Format records as one JSON object per line, applying the rules above."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "_redacted", False):  # already rewritten by a RedactingFilter
-            return str(record.msg)
         template = record.msg if isinstance(record.msg, str) else REDACTED
         if record.args:
             template = re.sub(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifgex]", REDACTED, template)
@@ -160,31 +158,12 @@ def _is_plain(value: Any) -> bool:
     )
 
 
-class RedactingFilter(logging.Filter):
-    """Makes any handler safe: the record is rewritten to its redacted JSON form before formatting.
-
-    Attached to handlers the app does not own (the Functions worker's, the local host's), so what
-    they emit obeys the same rules as the app's own JSON handler.
-    """
-
-    _formatter = RedactingJsonFormatter()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_redacted", False):
-            return True
-        safe = self._formatter.format(record)
-        for key in [k for k in vars(record) if k not in _BUILTIN_ATTRS and not k.startswith("_")]:
-            delattr(record, key)
-        record.msg, record.args, record.exc_info, record.exc_text = safe, None, None, None
-        record._redacted = True
-        return True
-
-
 def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     """Redact every log line of this process (idempotent).
 
-    Handlers already on the root logger (the host's) get the redacting filter; when there are
-    none, or a ``stream`` is given, the app's own JSON handler is installed.
+    Handlers already on the root logger (the Functions worker's, the local host's) format with the
+    redacting JSON formatter from now on; records themselves are left untouched for other
+    consumers. When there are no handlers, or a ``stream`` is given, the app's own handler is added.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -192,14 +171,11 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
             root.removeHandler(handler)
     if stream is not None or not root.handlers:
         handler = logging.StreamHandler(stream or sys.stderr)
-        handler.setFormatter(RedactingJsonFormatter())
         handler._reddytalk = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     for handler in root.handlers:
-        if getattr(handler, "_reddytalk", False):
-            continue  # formats safely itself
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+        if not isinstance(handler.formatter, RedactingJsonFormatter):
+            handler.setFormatter(RedactingJsonFormatter())
     root.setLevel(level)
 
 
