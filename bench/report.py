@@ -104,6 +104,8 @@ def calls_section(name: str, data: dict[str, Any], plots: list[str]) -> list[str
         'loud 10 ms frame was "spoken" → arrival of the first reply audio over SignalR.',
         "",
     ]
+    if data.get("note"):
+        out += [f"**Note:** {data['note']}", ""]
     if not modes:  # a run of the long call alone
         return out[:4] + long_call_lines(data) + [f"![{n}](img/{n})\n" for n in plots]
     rows: list[list[Any]] = []
