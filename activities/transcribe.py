@@ -14,5 +14,6 @@ bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="payload")
-async def transcribe_turn(payload: dict[str, Any]) -> str:
-    return await turns.transcribe(get_services(), TurnRequest.model_validate(payload))
+async def transcribe_turn(payload: dict[str, Any]) -> dict[str, Any]:
+    heard = await turns.transcribe(get_services(), TurnRequest.model_validate(payload))
+    return heard.model_dump()

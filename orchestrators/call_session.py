@@ -18,6 +18,7 @@ from reddytalk.calls.contracts import (
     EVENT_HANGUP,
     Call,
     CallEnd,
+    Heard,
     TurnRecord,
     TurnRequest,
     Utterance,
@@ -91,8 +92,10 @@ def _run_turn(context: df.DurableOrchestrationContext, request: TurnRequest) -> 
     """One turn in the configured mode; both modes return the same ``TurnRecord`` shape."""
     if request.call.turn_mode == "streaming":
         return (yield context.call_activity("streaming_turn", request.model_dump()))
-    heard = yield context.call_activity_with_retry("transcribe_turn", STEP_RETRY, request.model_dump())
-    request.caller_text = heard
+    heard = Heard.model_validate(
+        (yield context.call_activity_with_retry("transcribe_turn", STEP_RETRY, request.model_dump()))
+    )
+    request.caller_text, request.stt_ms, request.stt_speculative = heard.text, heard.stt_ms, heard.speculative
     reply = yield context.call_activity_with_retry("respond_turn", STEP_RETRY, request.model_dump())
     request.reply = TurnRecord.model_validate(reply)
     return (yield context.call_activity_with_retry("synthesize_turn", STEP_RETRY, request.model_dump()))

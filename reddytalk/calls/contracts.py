@@ -118,7 +118,17 @@ class TurnRequest(BaseModel):
     utterance: Utterance | None = None
     conversation: dict[str, Any] = Field(default_factory=dict)
     caller_text: str | None = None  # staged mode: set by the transcribe step
+    stt_ms: float = 0.0  # staged mode: how long the transcribe step's recognition took
+    stt_speculative: bool = False
     reply: TurnRecord | None = None  # staged mode: set by the respond step
+
+
+class Heard(BaseModel):
+    """Output of the staged transcribe step."""
+
+    text: str
+    stt_ms: float = 0.0
+    speculative: bool = False
 
 
 class CallEnd(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 from reddytalk.agent.receptionist import Receptionist, TextDelta, ToolUsed, TurnResult
 from reddytalk.agent.state import ConversationState
 from reddytalk.calls import messages
-from reddytalk.calls.contracts import Call, ToolCallRecord, TurnRecord, TurnRequest, Utterance
+from reddytalk.calls.contracts import Call, Heard, ToolCallRecord, TurnRecord, TurnRequest, Utterance
 from reddytalk.calls.hints import practice_hints
 from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.recording import offset_metadata
@@ -199,16 +199,16 @@ def _tool(call: ToolUsed) -> ToolCallRecord:
 # --- staged mode ------------------------------------------------------------------------------
 
 
-async def transcribe(services: Services, request: TurnRequest) -> str:
+async def transcribe(services: Services, request: TurnRequest) -> Heard:
     assert request.utterance is not None
-    text, _, _ = await hear(services, request.call, request.utterance)
+    text, stt_ms, speculative = await hear(services, request.call, request.utterance)
     await _push(
         services,
         request.call,
         messages.TURN_HEARD,
         messages.heard(request.call.session_id, request.turn, text),
     )
-    return text
+    return Heard(text=text, stt_ms=stt_ms, speculative=speculative)
 
 
 async def respond(services: Services, request: TurnRequest) -> dict[str, Any]:
@@ -221,6 +221,7 @@ async def respond(services: Services, request: TurnRequest) -> dict[str, Any]:
     state = ConversationState.model_validate(request.conversation)
     origin = request.utterance.speech_end_at if request.utterance else time.time()
     record.timings.stt_done_ms = _ms(origin)  # the transcribe step has finished when this one starts
+    record.timings.stt_ms, record.timings.stt_speculative = request.stt_ms, request.stt_speculative
     async for event in receptionist(services, call.practice_id).respond(
         state, record.caller, turn_key=f"{call.session_id}:{turn}"
     ):

@@ -37,4 +37,5 @@ async def test_a_staged_turn_is_heard_answered_and_spoken(staged_world: CallWorl
     assert turn.audio and len(turn.reply_text) >= 2, "every sentence is sent, text and audio"
     timings = turn.done["timings_ms"]
     assert 0 < timings["stt_done_ms"] <= timings["first_audio_ms"] <= timings["done_ms"]
+    assert timings["stt_ms"] > 0, "the transcribe step's recognition time reaches the turn record"
     assert ended is not None and ended["turns"] == 1
