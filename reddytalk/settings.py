@@ -111,7 +111,7 @@ class Settings(BaseModel):
     turn_mode: Literal["streaming", "staged"] = Field("streaming", description="How a call turn runs.")
     end_of_turn_silence_ms: int = Field(500, ge=100, le=3000, description="Silence that ends a caller turn.")
     speculative_pause_ms: int = Field(
-        200, ge=50, le=3000, description="Pause at which transcription starts speculatively."
+        120, ge=50, le=3000, description="Pause at which transcription starts speculatively."
     )
     idle_timeout_seconds: int = Field(30, ge=5, description="Silence after which a call ends.")
     turns_per_episode: int = Field(
