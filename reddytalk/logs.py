@@ -177,6 +177,8 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
         if not isinstance(handler.formatter, RedactingJsonFormatter):
             handler.setFormatter(RedactingJsonFormatter())
     root.setLevel(level)
+    for chatty in ("httpx", "httpcore", "azure.core.pipeline.policies.http_logging_policy"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # a line per HTTP request is noise
 
 
 def get_logger(name: str) -> logging.Logger:
