@@ -136,22 +136,21 @@ def endpoint(
     headers: tuple[Header, ...] = (),
 ) -> Callable[[F], F]:
     """Declare the route, guard it by ``access``, wrap it in ``json_endpoint`` and register it on ``bp``."""
-    spec = declare(
-        RouteSpec(
-            route,
-            method.upper(),
-            access,
-            summary,
-            request,
-            response,
-            query,
-            status,
-            tags,
-            resource_param,
-            content_type,
-            headers,
-        )
+    describe(
+        route,
+        method,
+        access=access,
+        summary=summary,
+        request=request,
+        response=response,
+        query=query,
+        status=status,
+        tags=tags,
+        resource_param=resource_param,
+        content_type=content_type,
+        headers=headers,
     )
+    spec = ROUTES[(route, method.upper())]
 
     def decorator(fn: F) -> F:
         wrapped = json_endpoint(guarded(spec.access)(fn))
