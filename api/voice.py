@@ -22,6 +22,7 @@ import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.callers import HEADER, authorized_session, token_hash
+from api.durable_events import raise_event
 from api.http import json_endpoint, json_response, parse_json
 from api.routes import Header, describe
 from reddytalk.calls import messages
@@ -237,9 +238,9 @@ async def post_audio(req: func.HttpRequest, client: df.DurableOrchestrationClien
     ingest = get_ingest(services)
     accepted = await (ingest.accept_whole if final else ingest.accept)(session, seq, data)
     if accepted.first:
-        await client.raise_event(session["id"], EVENT_CLIENT_READY, {"seq": seq})
+        await raise_event(client, session["id"], EVENT_CLIENT_READY, {"seq": seq})
     for utterance in accepted.utterances:
-        await client.raise_event(session["id"], utterance_event(utterance.turn), utterance.model_dump())
+        await raise_event(client, session["id"], utterance_event(utterance.turn), utterance.model_dump())
     body = {"seq": seq, "duplicate": accepted.duplicate, "utterances": len(accepted.utterances)}
     return json_response(body, status=202)
 

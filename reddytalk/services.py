@@ -91,13 +91,25 @@ class Services:
 
     @property
     def brain(self) -> Any:
-        from reddytalk.agent.brains.factory import build_brain
+        return self.cached("brain", self._build_brain)
 
-        return self.cached("brain", lambda: build_brain(self.settings))
+    def _build_brain(self) -> Any:
+        """The configured brain; a cloud brain gets the local brain as its per-turn backup."""
+        from reddytalk.agent.brains.factory import build_brain
+        from reddytalk.agent.brains.local import LocalBrain
+        from reddytalk.resilience.brain import FallbackBrain
+
+        brain = build_brain(self.settings)
+        return brain if isinstance(brain, LocalBrain) else FallbackBrain(brain, LocalBrain())
 
     async def aclose(self) -> None:
         """Close the network clients this process opened (the Functions worker never does; hosts
         that start and stop in one process, such as tests and ``reddytalk call``, should)."""
+        for key in ("brain", "stt", "tts"):  # providers' HTTP pools, where they keep any
+            provider = self._cache.pop(key, None)
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
         for key in ("signalr", "documents", "blobs", "queues"):
             resource = self._cache.pop(key, None)
             if resource is not None:

@@ -65,7 +65,10 @@ class Settings(BaseModel):
     signalr_hub: str = Field("reddytalk", description="SignalR hub name.")
 
     # --- voice and brain providers --------------------------------------------------------
-    stt_provider: Literal["local", "azure"] = Field("local", description="Speech-to-text provider.")
+    stt_providers: str = Field(
+        "local",
+        description="Speech-to-text fallback chain, comma-separated, first is primary.",
+    )
     tts_providers: str = Field(
         "local",
         description="Text-to-speech fallback chain, comma-separated, first is primary.",
@@ -99,6 +102,15 @@ class Settings(BaseModel):
     elevenlabs_base_url: str = Field("", description="ElevenLabs base URL override (empty: the SDK default).")
     elevenlabs_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", description="ElevenLabs voice id.")
     elevenlabs_model: str = Field("eleven_flash_v2_5", description="ElevenLabs model id.")
+    stt_timeout_seconds: float = Field(
+        5.0, gt=0, description="Per-provider time limit for transcribing one utterance."
+    )
+    stt_breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failures that open an STT provider's circuit breaker."
+    )
+    stt_breaker_cooldown_seconds: float = Field(
+        30.0, ge=0, description="Seconds an open STT circuit breaker waits before one trial call."
+    )
     tts_timeout_seconds: float = Field(3.0, gt=0, description="Per-provider time to first TTS audio.")
     tts_breaker_failures: int = Field(
         3, ge=1, description="Consecutive failures that open a TTS provider's circuit breaker."
@@ -126,6 +138,12 @@ class Settings(BaseModel):
         description="Fixed ISO 8601 time the receptionist plans with (demos, tests); empty: the real clock.",
     )
     max_utterance_seconds: float = Field(30.0, gt=0, description="Longest caller utterance.")
+    raw_audio_max_age_minutes: int = Field(
+        120, ge=5, description="Age after which raw call audio no finished call purged is swept."
+    )
+    handoff_timeout_seconds: int = Field(
+        45, ge=5, le=600, description="How long a transferred caller waits for a staff member to pick up."
+    )
 
     # --- security ---------------------------------------------------------------------------
     jwt_secret: SecretStr = Field(SecretStr(LOCAL_JWT_SECRET), description="HS256 key for access tokens.")
@@ -166,6 +184,19 @@ class Settings(BaseModel):
     @property
     def tts_chain(self) -> list[str]:
         return self.tts_providers.split(",")
+
+    @field_validator("stt_providers")
+    @classmethod
+    def _known_stt(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in {"local", "azure"}]
+        if not names or unknown:
+            raise ValueError(f"stt_providers must list local/azure, got {value!r}")
+        return ",".join(names)
+
+    @property
+    def stt_chain(self) -> list[str]:
+        return self.stt_providers.split(",")
 
     @classmethod
     def env_name(cls, field: str) -> str:

@@ -6,7 +6,7 @@ from reddytalk.settings import Settings
 
 def test_defaults_are_embedded_and_need_no_environment() -> None:
     s = Settings.from_env({})
-    assert s.stt_provider == "local"
+    assert s.stt_chain == ["local"]
     assert s.tts_chain == ["local"]
     assert s.documents_connection.get_secret_value().startswith("UseEmbeddedStorage=true")
 

@@ -78,7 +78,10 @@ var reddytalkSettings = {
   TTS_CACHE_CONTAINER: ttsCacheContainer
   AzureSignalRConnectionString: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=signalr-connection)'
   SIGNALR_HUB: 'reddytalk'
-  STT_PROVIDER: 'azure'
+  STT_PROVIDERS: 'azure,local'
+  STT_TIMEOUT_SECONDS: '2'
+  STT_BREAKER_FAILURES: '3'
+  STT_BREAKER_COOLDOWN_SECONDS: '30'
   TTS_PROVIDERS: ttsProviders
   LLM_PROVIDER: 'azure_openai'
   STT_MODEL: 'tiny.en'
@@ -108,6 +111,8 @@ var reddytalkSettings = {
   TURNS_PER_EPISODE: '8'
   MAX_AUDIO_CHUNK_BYTES: '262144'
   MAX_UTTERANCE_SECONDS: '30'
+  RAW_AUDIO_MAX_AGE_MINUTES: '120'
+  HANDOFF_TIMEOUT_SECONDS: '45'
   REPLY_AUDIO_LEAD_MS: '1000'
   JWT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=jwt-secret)'
   JWT_ISSUER: 'reddytalk'

@@ -44,6 +44,15 @@ class Call(BaseModel):
     next_turn: int = 1
     greeted: bool = False
     episode: int = 0
+    failed_turns: int = 0  # consecutive turns whose step failed (two in a row: hand over)
+
+
+class TurnFailure(BaseModel):
+    """Something that failed during a turn (a reason code, never text): the turn still went on."""
+
+    stage: str  # stt | llm | tts | turn
+    provider: str = ""
+    code: str
 
 
 class Utterance(BaseModel):
@@ -58,6 +67,7 @@ class Utterance(BaseModel):
     end_sample: int = 0
     transcript: str | None = None  # ready when speculative transcription finished in time
     transcript_ms: float | None = None
+    stt_failures: list[TurnFailure] = Field(default_factory=list)  # recognisers that failed first
     speech_end_at: float = 0.0  # epoch seconds when the caller stopped speaking (server clock)
     turn_ended_at: float = 0.0  # epoch seconds of the end-of-turn decision
     final: bool = False  # posted as a whole utterance by a client that does its own VAD
@@ -104,6 +114,7 @@ class TurnRecord(BaseModel):
     reply_audio_blob: str | None = None
     reply_start_sample: int | None = None  # where the reply starts on the caller's stream timeline
     conversation: dict[str, Any] = Field(default_factory=dict)  # the agent's state after this turn
+    failures: list[TurnFailure] = Field(default_factory=list)  # what failed; the caller still heard a reply
 
     @property
     def ended(self) -> bool:
@@ -120,6 +131,7 @@ class TurnRequest(BaseModel):
     caller_text: str | None = None  # staged mode: set by the transcribe step
     stt_ms: float = 0.0  # staged mode: how long the transcribe step's recognition took
     stt_speculative: bool = False
+    heard_failures: list[TurnFailure] = Field(default_factory=list)  # staged: the transcribe step's
     reply: TurnRecord | None = None  # staged mode: set by the respond step
 
 
@@ -129,11 +141,12 @@ class Heard(BaseModel):
     text: str
     stt_ms: float = 0.0
     speculative: bool = False
+    failures: list[TurnFailure] = Field(default_factory=list)
 
 
 class CallEnd(BaseModel):
     """Input of the post-call orchestration."""
 
     call: Call
-    reason: Literal["agent_ended", "hangup", "idle", "emergency"]
+    reason: Literal["agent_ended", "hangup", "idle", "emergency", "error", "transfer"]
     turns: int

@@ -32,11 +32,12 @@ from audio.pcm import pcm16_bytes, pcm16_samples
 from audio.resample import StreamResampler, resample
 from audio.vad_energy import EnergyVad
 from audio.vad_silero import SileroVad
-from reddytalk.calls.contracts import Utterance
+from reddytalk.calls.contracts import TurnFailure, Utterance
 from reddytalk.calls.hints import practice_hints
 from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, chunk_blob, utterance_blob
 from reddytalk.errors import BadAudio, Conflict
+from reddytalk.resilience import incidents
 from reddytalk.services import Services
 from reddytalk.stores.documents.base import Document
 
@@ -56,7 +57,7 @@ class _Speculation:
     start: int
     end: int
     started: float
-    task: asyncio.Task[str]
+    task: asyncio.Task[tuple[str, list[incidents.Incident]]]
 
 
 class SessionStream:
@@ -122,9 +123,11 @@ class AudioIngest:
         if spec is None:
             return None
         try:
-            text = await spec.task
+            text, found = await spec.task
         except Exception:  # the caller transcribes again, through its own error handling
             return None
+        for incident in found:  # a backup recogniser answered: the turn still names what failed
+            incidents.note(incident.stage, incident.provider, incident.code)
         return text, round((time.perf_counter() - spec.started) * 1000, 1)
 
     @property
@@ -229,10 +232,11 @@ class AudioIngest:
         task = asyncio.create_task(self._transcribe(stream.practice_id, pcm))
         stream.speculation = _Speculation(pause.start, pause.end, time.perf_counter(), task)
 
-    async def _transcribe(self, practice_id: str, pcm: bytes) -> str:
-        hints = await practice_hints(self.services, practice_id)
-        transcript = await self.services.stt.transcribe(pcm, RATE, hints=hints)
-        return transcript.text.strip()
+    async def _transcribe(self, practice_id: str, pcm: bytes) -> tuple[str, list[incidents.Incident]]:
+        with incidents.collecting() as found:
+            hints = await practice_hints(self.services, practice_id)
+            transcript = await self.services.stt.transcribe(pcm, RATE, hints=hints)
+        return transcript.text.strip(), found
 
     async def _finish(self, stream: SessionStream, ended: TurnEnded, index: int, arrived: float) -> Utterance:
         speech_end_at = arrived - (stream.received - ended.end) / RATE
@@ -257,7 +261,8 @@ class AudioIngest:
             # The caller did not resume: the speculative transcript is this utterance's. Hand it
             # over without waiting for it, so the event (and the idle timer's reset) is not delayed.
             if spec.task.done() and not spec.task.cancelled() and spec.task.exception() is None:
-                utterance.transcript = spec.task.result()
+                utterance.transcript, found = spec.task.result()
+                utterance.stt_failures = [TurnFailure(**vars(incident)) for incident in found]
                 utterance.transcript_ms = round((time.perf_counter() - spec.started) * 1000, 1)
             else:
                 self.in_flight[blob] = spec

@@ -104,7 +104,7 @@ async def record_call_metrics(services: Services, end: CallEnd) -> dict[str, Any
         else 0,
         "usage": usage.model_dump(),
         "cost_usd": call_cost(
-            usage, stt=settings.stt_provider, llm=settings.llm_provider, tts=settings.tts_chain[0]
+            usage, stt=settings.stt_chain[0], llm=settings.llm_provider, tts=settings.tts_chain[0]
         ),
     }
     await CallRecords(services.documents).mark(end.call.practice_id, end.call.session_id, metrics=metrics)

@@ -63,3 +63,27 @@ async def purge_call_audio(services: Services, end: CallEnd) -> int:
     for info in blobs:
         await services.blobs.delete(container, info.name)
     return len(blobs)
+
+
+async def sweep_stale_audio(services: Services, *, now: float) -> int:
+    """Delete raw call audio that no finished call purged: calls whose newest blob is older than
+    ``RAW_AUDIO_MAX_AGE_MINUTES`` (a crash, a purge that failed for good). Returns blobs deleted.
+
+    Grouped by call, and judged by the call's newest blob, so a long call still in progress (which
+    keeps writing audio) is never swept from under itself.
+    """
+    container = services.settings.utterances_container
+    cutoff = now - services.settings.raw_audio_max_age_minutes * 60
+    calls: dict[str, list[str]] = {}
+    newest: dict[str, float] = {}
+    for info in await services.blobs.list(container):
+        session = info.name.split("/", 1)[0]
+        calls.setdefault(session, []).append(info.name)
+        newest[session] = max(newest.get(session, 0.0), info.last_modified)
+    deleted = 0
+    for session, names in calls.items():
+        if newest[session] < cutoff:
+            for name in names:
+                await services.blobs.delete(container, name)
+            deleted += len(names)
+    return deleted

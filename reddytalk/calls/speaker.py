@@ -12,7 +12,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from reddytalk.calls import messages
+from reddytalk.errors import ProviderError
 from reddytalk.realtime.signalr import SignalRClient
+from reddytalk.resilience import incidents
 from reddytalk.voice.formats import AudioFormat
 from reddytalk.voice.tts.base import TextToSpeech
 from reddytalk.voice.tts.fallback import SpeechInterrupted
@@ -61,9 +63,17 @@ class Speaker:
         rendered: list[tuple[str, bytes]] = []
         for sentence in sentences:
             if sentence.strip():
-                audio = b"".join(
-                    [chunk async for chunk in self.tts.synthesize(sentence.strip(), fmt=self.fmt)]
-                )
+                try:
+                    audio = b"".join(
+                        [chunk async for chunk in self.tts.synthesize(sentence.strip(), fmt=self.fmt)]
+                    )
+                except SpeechInterrupted:  # cut mid-sentence: nothing of it has been sent yet
+                    self.failed_sentences += 1
+                    continue
+                except ProviderError as exc:
+                    incidents.note("tts", exc.provider, exc)
+                    self.failed_sentences += 1
+                    continue
                 rendered.append((sentence, audio))
         self.tts_seconds += time.perf_counter() - started
         for sentence, audio in rendered:
@@ -99,6 +109,11 @@ class Speaker:
         except SpeechInterrupted:
             # The provider failed after this sentence began: end it here rather than replaying its
             # start in another voice; the next sentence goes through the fallback chain again.
+            self.failed_sentences += 1
+        except ProviderError as exc:
+            # No provider could speak this sentence (the chain noted why): the next one may fare
+            # better, and the turn's failures say what the caller missed.
+            incidents.note("tts", exc.provider, exc)
             self.failed_sentences += 1
         finally:
             # A barge-in ends the provider's request now, not when the generator is collected.

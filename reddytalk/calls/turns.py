@@ -11,21 +11,33 @@ record without pushing or booking anything again; the agent's tools are idempote
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from reddytalk.agent.receptionist import Receptionist, TextDelta, ToolUsed, TurnResult
 from reddytalk.agent.state import ConversationState
 from reddytalk.calls import messages
-from reddytalk.calls.contracts import Call, Heard, ToolCallRecord, TurnRecord, TurnRequest, Utterance
+from reddytalk.calls.contracts import (
+    Call,
+    Heard,
+    ToolCallRecord,
+    TurnFailure,
+    TurnRecord,
+    TurnRequest,
+    Utterance,
+)
 from reddytalk.calls.hints import practice_hints
 from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, reply_blob
 from reddytalk.calls.speaker import Speaker
+from reddytalk.resilience import incidents
 from reddytalk.services import Services
 from reddytalk.voice.formats import MULAW_8K, PCM16_16K, AudioFormat
 from reddytalk.voice.text import SentenceSplitter
+
+log = logging.getLogger(__name__)
 
 
 def call_format(call: Call) -> AudioFormat:
@@ -43,7 +55,25 @@ def receptionist(services: Services, practice_id: str) -> Receptionist:
 
 
 async def hear(services: Services, call: Call, utterance: Utterance) -> tuple[str, float, bool]:
-    """The caller's words: the speculative transcript when there is one, else transcribe the blob now."""
+    """The caller's words, or "" when they cannot be had (the receptionist then asks again).
+
+    Never raises for a provider or store failure: every recogniser failing is a turn to re-prompt,
+    not a reason for silence. The failures are noted as the turn's incidents.
+    """
+    try:
+        return await _hear(services, call, utterance)
+    except Exception as exc:
+        incidents.note("stt", getattr(exc, "provider", "stt"), exc)
+        log.warning(
+            "caller's words could not be transcribed", extra={"reason_code": incidents.reason_code(exc)}
+        )
+        return "", 0.0, False
+
+
+async def _hear(services: Services, call: Call, utterance: Utterance) -> tuple[str, float, bool]:
+    """The speculative transcript when there is one, else transcribe the blob now."""
+    for failure in utterance.stt_failures:  # recognisers that failed during speculation
+        incidents.note(failure.stage, failure.provider, failure.code)
     if utterance.transcript is not None:
         return utterance.transcript, utterance.transcript_ms or 0.0, True
     speculated = await get_ingest(services).speculative_transcript(utterance.blob)
@@ -56,7 +86,7 @@ async def hear(services: Services, call: Call, utterance: Utterance) -> tuple[st
     return transcript.text.strip(), round((time.perf_counter() - started) * 1000, 1), False
 
 
-def _speaker(services: Services, call: Call, turn: int) -> Speaker:
+def speaker_for(services: Services, call: Call, turn: int) -> Speaker:
     records = CallRecords(services.documents)
 
     async def should_stop() -> bool:
@@ -77,8 +107,11 @@ async def _push(services: Services, call: Call, target: str, payload: dict[str, 
     await services.signalr.send_to_group(messages.session_group(call.session_id), target, payload)
 
 
-async def _finish(services: Services, call: Call, record: TurnRecord, speaker: Speaker | None) -> TurnRecord:
+async def finish_turn(
+    services: Services, call: Call, record: TurnRecord, speaker: Speaker | None
+) -> TurnRecord:
     """Store the reply audio and the record, then announce the turn (and any alert)."""
+    record.failures.extend(_failures())
     if speaker is not None:
         record.interrupted = speaker.interrupted
         record.usage.tts_characters = speaker.characters
@@ -105,6 +138,7 @@ async def _finish(services: Services, call: Call, record: TurnRecord, speaker: S
             "interrupted": record.interrupted,
             "tool_calls": [call.model_dump(mode="json") for call in record.tool_calls],
             "timings_ms": record.timings.model_dump(),
+            "failures": [failure.model_dump() for failure in record.failures],
         },
     )
     if record.flags.get("emergency") or record.flags.get("transfer"):
@@ -120,21 +154,36 @@ async def _finish(services: Services, call: Call, record: TurnRecord, speaker: S
     return record
 
 
+def _failures() -> list[TurnFailure]:
+    return [TurnFailure(**vars(incident)) for incident in incidents.current()]
+
+
 async def greet(services: Services, call: Call) -> TurnRecord:
     """Turn 0: the greeting with the AI and recording disclosure."""
+    with incidents.collecting():
+        return await _greet(services, call)
+
+
+async def _greet(services: Services, call: Call) -> TurnRecord:
     saved = await CallRecords(services.documents).saved_turn(call.session_id, 0)
     if saved is not None:
         return saved
     agent = receptionist(services, call.practice_id)
     await agent.load()
     text = agent.greeting(recording_disclosure=call.recording_consent)
-    speaker = _speaker(services, call, 0)
+    speaker = speaker_for(services, call, 0)
     await speaker.say(text)
     record = TurnRecord(session_id=call.session_id, turn=0, reply=text)
-    return await _finish(services, call, record, speaker)
+    return await finish_turn(services, call, record, speaker)
 
 
 async def streaming_turn(services: Services, request: TurnRequest) -> TurnRecord:
+    """Hear, think and speak one turn; what failed on the way is named on the record."""
+    with incidents.collecting():
+        return await _streaming_turn(services, request)
+
+
+async def _streaming_turn(services: Services, request: TurnRequest) -> TurnRecord:
     call, turn = request.call, request.turn
     saved = await CallRecords(services.documents).saved_turn(call.session_id, turn)
     if saved is not None:
@@ -154,7 +203,7 @@ async def streaming_turn(services: Services, request: TurnRequest) -> TurnRecord
     record.timings.stt_done_ms = _ms(origin)
     await _push(services, call, messages.TURN_HEARD, messages.heard(call.session_id, turn, text))
 
-    speaker = _speaker(services, call, turn)
+    speaker = speaker_for(services, call, turn)
     splitter = SentenceSplitter()
     state = ConversationState.model_validate(request.conversation)
     async for event in receptionist(services, call.practice_id).respond(
@@ -170,7 +219,7 @@ async def streaming_turn(services: Services, request: TurnRequest) -> TurnRecord
     for sentence in splitter.flush():
         await speaker.say(sentence)
     _close_timings(record, speaker, utterance, origin)
-    return await _finish(services, call, record, speaker)
+    return await finish_turn(services, call, record, speaker)
 
 
 def _close_timings(record: TurnRecord, speaker: Speaker, utterance: Utterance | None, origin: float) -> None:
@@ -201,22 +250,31 @@ def _tool(call: ToolUsed) -> ToolCallRecord:
 
 async def transcribe(services: Services, request: TurnRequest) -> Heard:
     assert request.utterance is not None
-    text, stt_ms, speculative = await hear(services, request.call, request.utterance)
+    with incidents.collecting():
+        text, stt_ms, speculative = await hear(services, request.call, request.utterance)
+        failures = _failures()
     await _push(
         services,
         request.call,
         messages.TURN_HEARD,
         messages.heard(request.call.session_id, request.turn, text),
     )
-    return Heard(text=text, stt_ms=stt_ms, speculative=speculative)
+    return Heard(text=text, stt_ms=stt_ms, speculative=speculative, failures=failures)
 
 
 async def respond(services: Services, request: TurnRequest) -> dict[str, Any]:
     """The agent's whole reply (text, tools, new state) without audio."""
+    with incidents.collecting():
+        record = await _respond(services, request)
+        record.failures = [*request.heard_failures, *_failures()]
+    return record.model_dump()
+
+
+async def _respond(services: Services, request: TurnRequest) -> TurnRecord:
     call, turn = request.call, request.turn
     saved = await CallRecords(services.documents).saved_turn(call.session_id, turn)
     if saved is not None:
-        return saved.model_dump()
+        return saved
     record = TurnRecord(session_id=call.session_id, turn=turn, caller=request.caller_text or "")
     state = ConversationState.model_validate(request.conversation)
     origin = request.utterance.speech_end_at if request.utterance else time.time()
@@ -229,10 +287,15 @@ async def respond(services: Services, request: TurnRequest) -> dict[str, Any]:
             record.timings.first_token_ms = _ms(origin)
         elif isinstance(event, TurnResult):
             _apply_result(record, event)
-    return record.model_dump()
+    return record
 
 
 async def synthesize(services: Services, request: TurnRequest) -> TurnRecord:
+    with incidents.collecting():
+        return await _synthesize(services, request)
+
+
+async def _synthesize(services: Services, request: TurnRequest) -> TurnRecord:
     call = request.call
     assert request.reply is not None
     saved = await CallRecords(services.documents).saved_turn(call.session_id, request.turn)
@@ -246,8 +309,8 @@ async def synthesize(services: Services, request: TurnRequest) -> TurnRecord:
         record.usage.audio_seconds = round(
             (utterance.end_sample - utterance.start_sample) / utterance.sample_rate, 3
         )
-    speaker = _speaker(services, call, request.turn)
+    speaker = speaker_for(services, call, request.turn)
     splitter = SentenceSplitter()
     await speaker.say_all([*splitter.push(record.reply), *splitter.flush()])
     _close_timings(record, speaker, utterance, origin)
-    return await _finish(services, call, record, speaker)
+    return await finish_turn(services, call, record, speaker)

@@ -1,5 +1,6 @@
 """Build the speech providers the settings ask for; the only place that knows provider names.
 
+``build_stt`` returns the speech-to-text chain from ``STT_PROVIDERS`` (``azure,local`` in production).
 ``build_tts`` returns the fallback chain from ``TTS_PROVIDERS`` (e.g. ``elevenlabs,azure,local`` in
 production, ``local`` by default) wrapped in the blob-store cache. Providers are built lazily, on
 the first sentence that needs them, so a backup that is never used costs nothing (no SDK client, no
@@ -11,23 +12,39 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from reddytalk.resilience.chain import Link
 from reddytalk.settings import Settings
 from reddytalk.stores.blobs.base import BlobStore
 from reddytalk.voice.stt.base import SpeechToText
+from reddytalk.voice.stt.fallback import FallbackSpeechToText
 from reddytalk.voice.tts.base import TextToSpeech
 from reddytalk.voice.tts.cache import CachedTextToSpeech
 from reddytalk.voice.tts.fallback import ChainLink, FallbackTextToSpeech
 
 
-def build_stt(settings: Settings) -> SpeechToText:
-    """The configured speech-to-text provider (cheap: engines load on first use)."""
-    if settings.stt_provider == "azure":
-        from reddytalk.voice.stt.azure import AzureSpeechToText
+def _azure_stt(settings: Settings) -> SpeechToText:
+    from reddytalk.voice.stt.azure import AzureSpeechToText
 
-        return AzureSpeechToText.from_settings(settings)
+    return AzureSpeechToText.from_settings(settings)
+
+
+def _local_stt(settings: Settings) -> SpeechToText:
     from reddytalk.voice.stt.local import LocalSpeechToText
 
     return LocalSpeechToText(model=settings.stt_model)
+
+
+_STT_BUILDERS: dict[str, Callable[[Settings], SpeechToText]] = {"azure": _azure_stt, "local": _local_stt}
+
+
+def build_stt(settings: Settings) -> FallbackSpeechToText:
+    """The speech-to-text fallback chain in ``settings.stt_chain`` order (engines load on first use)."""
+    return FallbackSpeechToText(
+        [Link(name, functools.partial(_STT_BUILDERS[name], settings)) for name in settings.stt_chain],
+        timeout_s=settings.stt_timeout_seconds,
+        breaker_failures=settings.stt_breaker_failures,
+        breaker_cooldown_s=settings.stt_breaker_cooldown_seconds,
+    )
 
 
 def _elevenlabs(settings: Settings) -> TextToSpeech:

@@ -150,7 +150,7 @@ def test_the_azure_values_are_valid_settings_and_choose_the_cloud_providers() ->
     values = resolved_app_settings()
     assert len(values) >= len(app_settings()) - 6, "most Azure values should be known before deploying"
     settings = Settings.from_env(values)
-    assert settings.stt_provider == "azure"
+    assert settings.stt_chain == ["azure", "local"]
     assert settings.llm_provider == "azure_openai"
 
 

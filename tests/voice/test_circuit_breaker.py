@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reddytalk.voice.tts.breaker import CircuitBreaker
+from reddytalk.resilience.breaker import CircuitBreaker
 
 
 class Clock:

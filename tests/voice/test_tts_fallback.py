@@ -263,7 +263,7 @@ async def test_failover_logs_carry_no_spoken_text(
     sentence = "Margaret Okonkwo, your results are ready."
     with caplog.at_level("DEBUG"):
         assert await sources(chain(elevenlabs, azure), sentence) == {"azure"}
-    failures = [r for r in caplog.records if r.name == "reddytalk.voice.tts.fallback"]
+    failures = [r for r in caplog.records if r.name == "reddytalk.resilience.chain"]
     assert failures and failures[0].__dict__["provider"] == "elevenlabs"
     ours = [r for r in caplog.records if not r.name.startswith(("websockets.server", "uvicorn"))]  # stand-ins
     leaks = [r.name for r in ours if "Okonkwo" in r.getMessage() + str(r.__dict__)]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.engines
 @pytest.fixture(autouse=True)
 def local_settings(monkeypatch: pytest.MonkeyPatch, local_stt: object) -> None:
     """Local engines whatever the environment says (``get_settings`` follows the environment)."""
-    monkeypatch.setenv("STT_PROVIDER", "local")
+    monkeypatch.setenv("STT_PROVIDERS", "local")
     monkeypatch.setenv("TTS_PROVIDERS", "local")
 
 

@@ -26,7 +26,7 @@ async def speak(tts: TextToSpeech, text: str) -> bytes:
 def production(elevenlabs: ElevenLabsStandIn, speech: AzureSpeechStandIn, **extra: str) -> Settings:
     return Settings.from_env(
         {
-            "STT_PROVIDER": "azure",
+            "STT_PROVIDERS": "azure,local",
             "TTS_PROVIDERS": "elevenlabs,azure,local",
             "ELEVENLABS_API_KEY": API_KEY,
             "ELEVENLABS_BASE_URL": elevenlabs.base_url,
@@ -41,7 +41,9 @@ def production(elevenlabs: ElevenLabsStandIn, speech: AzureSpeechStandIn, **extr
 
 def test_embedded_default_is_the_local_engines() -> None:
     settings = Settings.from_env({})
-    assert isinstance(build_stt(settings), LocalSpeechToText)
+    stt = build_stt(settings)
+    assert [link.name for link in stt.chain.links] == ["local"]
+    assert isinstance(stt.chain.provider(stt.chain.links[0]), LocalSpeechToText)
     chain = build_tts_chain(settings)
     assert chain.identities(None) == [SpeechSource("local", "en-us")]
 
@@ -102,7 +104,8 @@ async def test_azure_stt_is_built_from_settings(
     elevenlabs_standin: ElevenLabsStandIn, azure_speech_standin: AzureSpeechStandIn
 ) -> None:
     stt = build_stt(production(elevenlabs_standin, azure_speech_standin))
-    assert isinstance(stt, AzureSpeechToText)
+    assert [link.name for link in stt.chain.links] == ["azure", "local"]
+    assert isinstance(stt.chain.provider(stt.chain.links[0]), AzureSpeechToText)
     azure_speech_standin.phrases = ["I need to reschedule."]
     t = np.arange(16000) / 16000
     speech = (6000 * np.sin(2 * np.pi * 300 * t)).astype("<i2").tobytes()

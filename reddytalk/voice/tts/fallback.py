@@ -26,10 +26,12 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from reddytalk.errors import ProviderError, ReddyTalkError
+from reddytalk.errors import ProviderError
+from reddytalk.resilience import incidents
+from reddytalk.resilience.breaker import CircuitBreaker
+from reddytalk.resilience.chain import Link, ProviderChain
 from reddytalk.voice.formats import PCM16_16K, AudioFormat
 from reddytalk.voice.tts.base import TextToSpeech
-from reddytalk.voice.tts.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class SpeechTimeout(ProviderError):
     """A provider gave no audio within the time-to-first-audio bound."""
 
     code = "tts_timeout"
+
+
+def _timeout(name: str, seconds: float) -> ProviderError:
+    return SpeechTimeout(f"no audio within {seconds:g} s", provider=name, transient=True)
 
 
 @dataclass(frozen=True)
@@ -97,36 +103,25 @@ class FallbackTextToSpeech:
             raise ValueError("a TTS chain needs at least one provider")
         self._links = list(links)
         self._timeout_s = first_audio_timeout_s
-        self._retries = transient_retries
-        self._providers: dict[str, TextToSpeech] = {}
-        self.breakers = {
-            link.name: CircuitBreaker(
-                failure_threshold=breaker_failures, cooldown_s=breaker_cooldown_s, clock=clock
-            )
-            for link in self._links
-        }
+        self.chain: ProviderChain[TextToSpeech] = ProviderChain(
+            [Link(link.name, link.make) for link in self._links],
+            stage=CHAIN,
+            timeout_s=first_audio_timeout_s,
+            breaker_failures=breaker_failures,
+            breaker_cooldown_s=breaker_cooldown_s,
+            transient_retries=transient_retries,
+            clock=clock,
+            timeout_error=_timeout,
+        )
+        self.breakers = self.chain.breakers
 
     def identities(self, voice: str | None) -> list[SpeechSource]:
         """The source each link would speak ``voice`` with, in chain order."""
         return [SpeechSource(link.name, voice or link.default_voice, link.model) for link in self._links]
 
-    def _provider(self, link: ChainLink) -> TextToSpeech:
-        provider = self._providers.get(link.name)
-        if provider is None:
-            try:
-                provider = link.make()
-            except ReddyTalkError as exc:  # e.g. a missing key: this link cannot work, the next may
-                raise ProviderError(exc.message, provider=link.name, transient=False) from None
-            self._providers[link.name] = provider
-        return provider
-
     async def aclose(self) -> None:
         """Close the providers built so far (HTTP pools); the chain can be used again afterwards."""
-        providers, self._providers = list(self._providers.values()), {}
-        for provider in providers:
-            close = getattr(provider, "aclose", None)
-            if close is not None:
-                await close()
+        await self.chain.aclose()
 
     async def synthesize(
         self, text: str, *, fmt: AudioFormat = PCM16_16K, voice: str | None = None
@@ -141,51 +136,24 @@ class FallbackTextToSpeech:
         """Like ``synthesize`` but each chunk comes with the name of the provider that made it."""
         if not text.strip():
             return
-        failures: list[ProviderError] = []
-        for link in self._links:
-            breaker = self.breakers[link.name]
-            attempt = 0
-            while attempt <= self._retries:
-                attempt += 1
-                if not breaker.try_acquire():
-                    failures.append(ProviderError("circuit open", provider=link.name, transient=True))
-                    break
-                started = time.perf_counter()
-                try:
-                    stream = self._provider(link).synthesize(text, fmt=fmt, voice=voice)
-                    first = await self._first_chunk(stream, link.name)
-                except ProviderError as exc:
-                    breaker.record_failure()
-                    failures.append(exc)
-                    self._log_failure(link.name, exc, attempt, started)
-                    if exc.transient and not isinstance(exc, SpeechTimeout):
-                        continue
-                    break
-                except BaseException:
-                    breaker.release()
-                    raise
-                async with contextlib.aclosing(self._rest(link.name, stream, first, breaker)) as rest:
-                    async for item in rest:
-                        yield item
-                return
-        raise ProviderError(
-            "no TTS provider could speak: " + "; ".join(f"{f.provider}: {f.message}" for f in failures),
-            provider=CHAIN,
-            transient=any(f.transient for f in failures),
-        )
 
-    async def _first_chunk(self, stream: AsyncIterator[bytes], name: str) -> bytes:
-        """The first non-empty chunk within the timeout; the stream is closed on any failure."""
+        async def first_audio(provider: TextToSpeech) -> tuple[AsyncIterator[bytes], bytes]:
+            stream = provider.synthesize(text, fmt=fmt, voice=voice)
+            return stream, await self._first_chunk(stream, provider.name)
+
+        started = await self.chain.first_success(first_audio, settle=False)
+        stream, first = started.value
+        async with contextlib.aclosing(self._rest(started.name, stream, first, started.breaker)) as rest:
+            async for item in rest:
+                yield item
+
+    @staticmethod
+    async def _first_chunk(stream: AsyncIterator[bytes], name: str) -> bytes:
+        """The first non-empty chunk (the chain bounds the wait); the stream is closed on any failure."""
         try:
-            async with asyncio.timeout(self._timeout_s):
-                async for chunk in stream:
-                    if chunk:
-                        return chunk
-        except TimeoutError:
-            await _close(stream)
-            raise SpeechTimeout(
-                f"no audio within {self._timeout_s:g} s", provider=name, transient=True
-            ) from None
+            async for chunk in stream:
+                if chunk:
+                    return chunk
         except BaseException:
             await _close(stream)
             raise
@@ -206,12 +174,14 @@ class FallbackTextToSpeech:
                     break
                 except TimeoutError:
                     breaker.record_failure()
+                    incidents.note(CHAIN, name, "speech_interrupted")
                     finished = True
                     raise SpeechInterrupted(
                         f"{name} stalled mid-sentence", provider=name, transient=True
                     ) from None
                 except ProviderError as exc:
                     breaker.record_failure()
+                    incidents.note(CHAIN, name, "speech_interrupted")
                     finished = True
                     log.warning(
                         "tts provider failed mid-sentence",
@@ -228,16 +198,3 @@ class FallbackTextToSpeech:
             if not finished:  # the caller stopped listening (barge-in): not the provider's fault
                 breaker.release()
             await _close(stream)
-
-    @staticmethod
-    def _log_failure(name: str, exc: ProviderError, attempt: int, started: float) -> None:
-        log.warning(
-            "tts provider failed before audio",
-            extra={
-                "provider": name,
-                "attempt": attempt,
-                "reason_code": exc.code,
-                "outcome": "transient" if exc.transient else "permanent",
-                "elapsed_ms": round((time.perf_counter() - started) * 1000),
-            },
-        )

@@ -1,4 +1,4 @@
-"""A circuit breaker per TTS provider, so a provider that keeps failing stops costing call latency.
+"""A circuit breaker per provider (TTS, STT), so a provider that keeps failing stops costing call latency.
 
 Closed: calls go through. After ``failure_threshold`` consecutive failures it opens: calls are
 refused until ``cooldown_s`` has passed, then it is half-open: exactly one trial call goes through;
