@@ -14,6 +14,7 @@ from api.appointments import bp as appointments
 from api.auth import bp as auth
 from api.calls import bp as calls
 from api.health import bp as health
+from api.messages import bp as messages
 from api.openapi import bp as openapi
 from api.patients import bp as patients
 from api.realtime import bp as realtime
@@ -31,6 +32,7 @@ for blueprint in (
     auth,
     patients,
     appointments,
+    messages,
     openapi,
     voice,
     realtime,
