@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 
 from reddytalk.errors import Conflict, TooManyRequests
-from reddytalk.stores.documents.base import AnyOf, DocumentStore, PatchOp, Query, Range
+from reddytalk.stores.documents.base import DocumentStore, PatchOp, Query, Range
 
 THROTTLE_CONTAINER = "login_throttle"
 WINDOW_SECONDS = 60
@@ -80,7 +80,7 @@ class CallAdmission:
             Query(
                 where={
                     "kind": "call",
-                    "status": AnyOf(("active", "ending")),
+                    "status": "active",  # a hung-up call ("ending") no longer holds a line
                     "started_at": Range(gte=since),
                 },
                 partition_key=practice_id,
