@@ -24,6 +24,7 @@ class Probe:
 
 
 LOG: list[Probe] = []
+NOTES: list[str] = []  # run summaries (e.g. the schemathesis case count and seed)
 
 
 def probe(finding: str, response: httpx.Response, expected: str | int, note: str = "") -> httpx.Response:
@@ -43,4 +44,4 @@ def report() -> list[str]:
         lines.append(f"{p.finding:<12} {p.verdict:<7} {p.got:<6} {p.request}")
     failed = sum(p.verdict != "held" for p in LOG)
     lines.append(f"{len(LOG)} probes sent, {len(LOG) - failed} held, {failed} failed")
-    return lines
+    return lines + NOTES

@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from apiworld import PASSWORD, World
 from hypothesis import settings
+from probes import NOTES
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -82,6 +83,8 @@ def test_the_deep_run_reached_every_operation() -> None:
     }
     operations.discard(("POST", "/api/auth/logout"))
     assert operations <= {tuple(s.split(" ", 1)) for s in SENT}
-    print(f"schemathesis (deep): {len(SENT)} cases, seed {SEED}, statuses {dict(sorted(STATUSES.items()))}")
+    NOTES.append(
+        f"schemathesis (deep): {len(SENT)} cases, seed {SEED}, statuses {dict(sorted(STATUSES.items()))}"
+    )
     assert not any(status >= 500 for status in STATUSES)
     assert len(SENT) >= 20 * len(operations), len(SENT)
