@@ -66,7 +66,7 @@ def fuzz_headers(sec_world: World) -> dict[str, str]:
 
 
 @schema.exclude(path="/api/auth/logout").parametrize()
-@settings(deadline=None)
+@settings(deadline=None, database=None)
 def test_openapi_contract_deep(case: Any, fuzz_headers: dict[str, str], sec_world: World) -> None:
     if not all(unquote(str(v)).isprintable() for v in (case.path_parameters or {}).values()):
         # The local host's router cannot match path values with control characters (its own 404).
