@@ -69,6 +69,8 @@ def test_deeply_nested_and_oversized_bodies_are_refused_before_parsing(sec_world
         _problem(c.post("/api/patients", content=big, headers=headers), 413, "1.1 MB body")
         r = c.post("/api/auth/login", content=deep, headers={"Content-Type": "application/json"})
         _problem(r, 400, "public route, 5,000 deep")
+        r = c.post("/api/negotiate", content=objects, headers={"X-Session-Token": "t"})
+        _problem(r, 400, "SignalR negotiate, 5,000 deep")
 
 
 def test_strict_types_on_the_voice_wire(sec_world: World) -> None:
