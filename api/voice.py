@@ -176,7 +176,8 @@ async def start_call(req: func.HttpRequest, client: df.DurableOrchestrationClien
     settings = services.settings
     if not await _practice_exists(services, body.practice_id):
         raise NotFound("no such practice")
-    sid = session_id(session_id_key(settings.jwt_secret.get_secret_value()), body.practice_id, body.call_id)
+    key = session_id_key(settings.jwt_secret.get_secret_value())
+    sid = session_id(key, body.practice_id, body.channel, body.call_id)
     records = CallRecords(services.documents)
     call = Call(
         session_id=sid,

@@ -1,6 +1,6 @@
 """Who may start a call, and how many: session ids, start rate per address, live calls per practice.
 
-* A call's session id is a keyed HMAC of (practice, call id) under a server secret, so a repeated
+* A call's session id is a keyed HMAC of (practice, channel, call id) under a server secret, so a repeated
   ``call_id`` finds the same session (idempotent starts) while nobody can compute a session id
   from public values (phone-system call ids are guessable).
 * Anonymous (web) starts are limited per client address and minute, counted in the
@@ -41,12 +41,14 @@ def session_id_key(server_secret: str) -> bytes:
     return hmac.new(server_secret.encode(), _LABEL, hashlib.sha256).digest()
 
 
-def session_id(key: bytes, practice_id: str, call_id: str | None) -> str:
-    """A random id, or for a call id the keyed HMAC of (practice, call id): same call, same id."""
+def session_id(key: bytes, practice_id: str, channel: str, call_id: str | None) -> str:
+    """A random id, or for a call id the keyed HMAC of (practice, channel, call id): same call, same
+    id. The channel keeps the namespaces apart, so an anonymous web start cannot squat the call id
+    a phone call will arrive with (only the telephony integration starts phone calls)."""
     if call_id is None:
         return f"call-{uuid.uuid4().hex}"
-    digest = hmac.new(key, f"{practice_id}\x00{call_id}".encode(), hashlib.sha256).hexdigest()[:32]
-    return f"call-{digest}"
+    message = f"{practice_id}\x00{channel}\x00{call_id}".encode()
+    return "call-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 class CallAdmission:

@@ -75,6 +75,22 @@ def test_the_session_id_cannot_be_computed_from_public_values(sec_world: World) 
     assert started.json()["session_id"] != public
 
 
+def test_a_web_start_cannot_squat_the_call_id_of_a_coming_phone_call(sec_world: World) -> None:
+    practice = sec_world.b.practice_id
+    phone = {"channel": "phone", "audio_format": "mulaw/8000", "call_id": "pbx-2001"}
+    with sec_world.client() as c:
+        squat = probe(
+            F, _start(c, practice, "198.51.100.4", call_id="pbx-2001"), 201, "web start, phone's call_id"
+        )
+        bridge = {"X-Telephony-Key": LOCAL_TELEPHONY_KEY}
+        real = probe(
+            F, _start(c, practice, "198.51.100.5", headers=bridge, **phone), 201, "the phone call arrives"
+        )
+        assert real.json()["session_id"] != squat.json()["session_id"]
+        _end(c, squat)
+        _end(c, real)
+
+
 def test_phone_starts_need_the_telephony_key(sec_world: World) -> None:
     practice = sec_world.b.practice_id
     phone = {"channel": "phone", "audio_format": "mulaw/8000"}
