@@ -18,9 +18,11 @@ from typing import Any
 from reddytalk.agent.brains.base import Brain, BrainContext
 from reddytalk.agent.events import TextDelta, ToolUsed, TurnResult, UsageReport
 from reddytalk.agent.guardrails import INJECTION_REPLY, detect_emergency, detect_injection, emergency_reply
-from reddytalk.agent.state import ConversationState, Usage
+from reddytalk.agent.messaging import OFFER_MESSAGE, start_message
+from reddytalk.agent.state import ConversationState, Turn, Usage
 from reddytalk.agent.tools import ToolBox
 from reddytalk.errors import ReddyTalkError
+from reddytalk.messages.service import Publish
 from reddytalk.practice.repository import PracticeRepository
 from reddytalk.stores.documents.base import DocumentStore
 
@@ -43,8 +45,10 @@ class Receptionist:
         brain: Brain,
         practice_id: str,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        publish: Publish | None = None,
     ) -> None:
         self.documents = documents
+        self.publish = publish
         self.brain = brain
         self.practice_id = practice_id
         self.now = now
@@ -63,6 +67,20 @@ class Receptionist:
             text += " This call may be recorded for quality and training."
         return text + " How can I help you today?"
 
+    def offer_message(self, state: ConversationState, reason: str) -> TurnResult:
+        """Offer to take a message when no one picked up a hand-off (no caller utterance this turn).
+
+        The returned state is in message-taking mode: the brain's following turns collect the
+        caller's name, number and message, save it with ``take_message``, confirm and end the call.
+        """
+        work = state.model_copy(deep=True)
+        work.flags.transfer = False
+        start_message(work, "handoff_unanswered", context=reason)
+        reply = OFFER_MESSAGE
+        work.note("no staff free; taking a message")
+        work.turns.append(Turn(role="agent", text=reply))
+        return TurnResult(reply=reply, state=work, flags=work.flags.model_copy(), usage=Usage())
+
     async def respond(
         self, state: ConversationState, caller_text: str, *, turn_key: str
     ) -> AsyncIterator[TextDelta | ToolUsed | TurnResult]:
@@ -77,6 +95,7 @@ class Receptionist:
             now=self._local_now,
             actor_id=f"agent:{session}",
             turn_key=turn_key,
+            publish=self.publish,
         )
         used: list[ToolUsed] = []
         queue: list[ToolUsed] = []
@@ -177,6 +196,8 @@ def _fact(name: str, result: dict[str, Any]) -> str | None:
             return f"{verb} {done.get('appointment_type_name', '').lower()} on {done.get('when')} with {done.get('provider')}"
     if name == "transfer_to_staff":
         return "transfer requested"
+    if name == "take_message":
+        return "message taken for staff"
     if name == "end_call":
         return "call ended"
     return None

@@ -21,6 +21,7 @@ import httpx
 from devhost.host import HostThread, LocalHost
 from localqueue.core import LocalQueue
 from reddytalk.auth.passwords import Passwords
+from reddytalk.auth.rbac import Role
 from reddytalk.auth.service import AuthService
 from reddytalk.calls.contracts import Call, TurnRecord
 from reddytalk.calls.post_call import transcript_id
@@ -167,7 +168,8 @@ async def _seed_practice(state: Path) -> str:
         practice = load_practice_file(ROOT / "examples" / "demo-practice.json")
         await seed_practice(store, practice)
         auth = AuthService(store, Settings.from_env({}), passwords=Passwords())
-        await auth.add_admin(practice.practice.id, "ops@training.test", PASSWORD, "Ops Admin")
+        # The retrain route is for platform operators (the intent model is shared by every practice).
+        await auth.add_admin(practice.practice.id, "ops@training.test", PASSWORD, "Ops", role=Role.OPERATOR)
         return practice.practice.id
     finally:
         await store.close()
