@@ -3,6 +3,7 @@
 import azure.durable_functions as df
 import azure.functions as func
 
+from activities.handoff import bp as handoff_activities
 from activities.persist import bp as persist_activities
 from activities.recording import bp as recording_activities
 from activities.respond import bp as respond_activity
@@ -18,6 +19,7 @@ from api.messages import bp as messages
 from api.openapi import bp as openapi
 from api.patients import bp as patients
 from api.realtime import bp as realtime
+from api.takeover import bp as takeover
 from api.training import bp as training
 from api.voice import bp as voice
 from entities.session import bp as session_entity
@@ -42,10 +44,12 @@ for blueprint in (
     voice,
     realtime,
     calls,
+    takeover,
     call_session,
     post_call,
     session_entity,
     turn_activities,
+    handoff_activities,
     transcribe_activity,
     respond_activity,
     synthesize_activity,

@@ -8,12 +8,22 @@ Never silent, never unfiled: a turn whose step fails beyond its retries is repla
 ``recover_turn`` activity (an apology and a re-prompt, or a hand-over after two failures in a row),
 and whatever ends the call (hang-up, idle, the agent, an error nothing could recover) ``post_call``
 runs: transcript, metrics, and the purge of the raw call audio.
+
+Human takeover: a turn that asks for staff (its hand-off line is spoken, the ``transfer`` alert
+sent) puts the call in "waiting" mode, with a durable timer of ``HANDOFF_TIMEOUT_SECONDS``; a
+``staff_takeover-<n>`` event (from any mode: staff may also take over a call nobody transferred)
+puts it in "staff" mode, where the caller's words are only transcribed, until ``staff_handback-<n>``
+or hang-up. When the timer wins, the receptionist offers to take a message. The mode lives in the
+orchestration's input (carried by ``continue_as_new``), never in a process. Turn records are
+numbered by the orchestration; caller utterances by their own events (``next_utterance``), because
+a turn without an utterance (the message offer) takes a number too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -22,18 +32,23 @@ from reddytalk.calls.contracts import (
     ENTITY_NAME,
     EVENT_CLIENT_READY,
     EVENT_HANGUP,
+    EVENT_STAFF_HANDBACK,
+    EVENT_STAFF_TAKEOVER,
     Call,
     CallEnd,
     Heard,
+    TurnFailure,
     TurnRecord,
     TurnRequest,
     Utterance,
+    staff_event,
     utterance_event,
 )
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
 
+NO_PICKUP = "a transfer to staff that nobody picked up"
 STEP_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=200, max_number_of_attempts=3)
 # A streaming turn may have spoken part of its reply before failing; one quick retry only.
 STREAM_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=2)
@@ -74,32 +89,81 @@ def _converse(context: df.DurableOrchestrationContext, call: Call) -> Any:
     conversation: dict[str, Any] = yield context.call_entity(entity, "conversation")
     hangup = context.wait_for_external_event(EVENT_HANGUP)
     for _ in range(call.turns_per_episode):
-        idle = context.create_timer(
-            context.current_utc_datetime + timedelta(seconds=call.idle_timeout_seconds)
-        )
-        heard = context.wait_for_external_event(utterance_event(call.next_turn))
-        winner = yield context.task_any([heard, hangup, idle])
-        if winner is not idle:
-            idle.cancel()
-        if winner is not heard:
-            return "hangup" if winner is hangup else "idle"
-
-        request = TurnRequest(
-            call=call,
-            turn=call.next_turn,
-            utterance=_event_payload(heard.result),
-            conversation=conversation,
-        )
-        record = yield from _guarded(context, request, _run_turn(context, request))
+        heard = context.wait_for_external_event(utterance_event(call.next_utterance))
+        if call.mode == "staff":
+            # A person has the call: no idle timer (the caller may just be listening).
+            staff = context.wait_for_external_event(staff_event(EVENT_STAFF_HANDBACK, call.takeovers))
+            timer = None
+        else:
+            staff = context.wait_for_external_event(staff_event(EVENT_STAFF_TAKEOVER, call.takeovers + 1))
+            until = (
+                datetime.fromisoformat(call.handoff_until)
+                if call.mode == "waiting" and call.handoff_until
+                else context.current_utc_datetime + timedelta(seconds=call.idle_timeout_seconds)
+            )
+            timer = context.create_timer(until)
+        winner = yield context.task_any([t for t in (heard, hangup, staff, timer) if t is not None])
+        if timer is not None and winner is not timer:
+            timer.cancel()
+        if winner is hangup:
+            return "hangup"
+        if winner is staff:
+            yield from _staff_changed(context, call, staff.result)
+            continue
+        if winner is timer:
+            if call.mode == "agent":
+                return "idle"
+            # Nobody picked up: the receptionist offers to take a message instead.
+            request = TurnRequest(call=call, turn=call.next_turn, conversation=conversation, reason=NO_PICKUP)
+            step = _activity(context, "offer_message_turn", request)
+            call.mode, call.handoff_until = "agent", None
+        else:
+            request = TurnRequest(
+                call=call,
+                turn=call.next_turn,
+                utterance=_event_payload(heard.result),
+                conversation=conversation,
+            )
+            call.next_utterance += 1
+            # While staff is awaited or on the line, the caller's words are heard but not answered.
+            step = (
+                _run_turn(context, request)
+                if call.mode == "agent"
+                else _activity(context, "listen_turn", request)
+            )
+        record = yield from _guarded(context, request, step)
         context.signal_entity(entity, "record_turn", record.model_dump())
         conversation = record.conversation
         call.next_turn += 1
         if record.ended:
             return "emergency" if record.flags.get("emergency") else "agent_ended"
+        if record.asks_for_staff and call.mode == "agent":
+            # The turn spoke the hand-off line and sent the transfer alert; now wait for a person.
+            seconds = yield context.call_activity_with_retry("begin_handoff", STEP_RETRY, call.model_dump())
+            call.mode = "waiting"
+            call.handoff_until = (context.current_utc_datetime + timedelta(seconds=int(seconds))).isoformat()
 
     call.episode += 1
     context.continue_as_new(call.model_dump())
     return None
+
+
+def _staff_changed(context: df.DurableOrchestrationContext, call: Call, raw: Any) -> Any:
+    """A staff member took the call (from any mode), or handed it back."""
+    if call.mode == "staff":
+        call.mode, call.staff_id = "agent", None
+        yield context.call_activity_with_retry("staff_left", STEP_RETRY, call.model_dump())
+        return
+    payload = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    call.takeovers += 1
+    call.mode, call.handoff_until, call.staff_id = "staff", None, str(payload.get("staff_id", ""))
+    yield context.call_activity_with_retry(
+        "staff_joined", STEP_RETRY, {"call": call.model_dump(), "staff_id": call.staff_id}
+    )
+
+
+def _activity(context: df.DurableOrchestrationContext, name: str, request: TurnRequest) -> Any:
+    return (yield context.call_activity_with_retry(name, STEP_RETRY, request.model_dump()))
 
 
 def _greet(context: df.DurableOrchestrationContext, call: Call) -> Any:
@@ -116,6 +180,16 @@ def _guarded(context: df.DurableOrchestrationContext, request: TurnRequest, step
         return record
     except Exception as exc:
         code = _code(exc)
+    if call.mode != "agent" or request.reason:
+        # Listening while staff is awaited or on the line (or offering a message): never speak
+        # over them; the turn is kept with its failure, and the call goes on.
+        failure = TurnFailure(stage="turn", provider=call.turn_mode, code=code)
+        return TurnRecord(
+            session_id=call.session_id,
+            turn=request.turn,
+            conversation=request.conversation,
+            failures=[failure],
+        )
     call.failed_turns += 1
     payload = {"request": request.model_dump(), "code": code, "give_up": call.failed_turns >= 2}
     raw = yield context.call_activity_with_retry("recover_turn", STEP_RETRY, payload)

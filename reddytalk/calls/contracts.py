@@ -15,6 +15,14 @@ AudioFormatName = Literal["pcm16/16000", "mulaw/8000"]
 # External event names raised to the call orchestration.
 EVENT_HANGUP = "hangup"
 EVENT_CLIENT_READY = "client_ready"
+EVENT_STAFF_TAKEOVER = "staff_takeover"
+EVENT_STAFF_HANDBACK = "staff_handback"
+
+
+def staff_event(name: str, takeover: int) -> str:
+    """Take-over events are numbered per call (1, 2, ...), for the same reason as utterance events:
+    a second take-over of the same call must not be answered by the first one's event."""
+    return f"{name}-{takeover}"
 
 
 def utterance_event(turn: int) -> str:
@@ -41,10 +49,17 @@ class Call(BaseModel):
     idle_timeout_seconds: int = 30
     turns_per_episode: int = 8
     ready_timeout_seconds: int = 3
-    next_turn: int = 1
+    next_turn: int = 1  # the next turn record's number
+    next_utterance: int = 1  # the next caller utterance's event number (turns can outnumber them)
     greeted: bool = False
     episode: int = 0
     failed_turns: int = 0  # consecutive turns whose step failed (two in a row: hand over)
+    # Human takeover: "waiting" for staff after a transfer (until ``handoff_until``), "staff" while a
+    # staff member holds the call (the receptionist only listens), "agent" otherwise.
+    mode: Literal["agent", "waiting", "staff"] = "agent"
+    handoff_until: str | None = None  # ISO time the wait for staff ends (durable timer)
+    takeovers: int = 0  # take-overs so far; the next one raises ``staff_takeover-<takeovers + 1>``
+    staff_id: str | None = None
 
 
 class TurnFailure(BaseModel):
@@ -115,10 +130,17 @@ class TurnRecord(BaseModel):
     reply_start_sample: int | None = None  # where the reply starts on the caller's stream timeline
     conversation: dict[str, Any] = Field(default_factory=dict)  # the agent's state after this turn
     failures: list[TurnFailure] = Field(default_factory=list)  # what failed; the caller still heard a reply
+    handover: bool = False  # the turn failed twice running and the caller is handed to staff
+    speaker: Literal["receptionist", "staff"] = "receptionist"  # who answered (staff: not recorded here)
 
     @property
     def ended(self) -> bool:
         return bool(self.flags.get("ended"))
+
+    @property
+    def asks_for_staff(self) -> bool:
+        """This turn (not an earlier one: flags persist in the conversation) asked for a person."""
+        return self.handover or any(call.name == "transfer_to_staff" for call in self.tool_calls)
 
 
 class TurnRequest(BaseModel):
@@ -127,6 +149,7 @@ class TurnRequest(BaseModel):
     call: Call
     turn: int
     utterance: Utterance | None = None
+    reason: str = ""  # a turn without an utterance (offer to take a message): why
     conversation: dict[str, Any] = Field(default_factory=dict)
     caller_text: str | None = None  # staged mode: set by the transcribe step
     stt_ms: float = 0.0  # staged mode: how long the transcribe step's recognition took
@@ -148,5 +171,5 @@ class CallEnd(BaseModel):
     """Input of the post-call orchestration."""
 
     call: Call
-    reason: Literal["agent_ended", "hangup", "idle", "emergency", "error", "transfer"]
+    reason: Literal["agent_ended", "hangup", "idle", "emergency", "error"]
     turns: int

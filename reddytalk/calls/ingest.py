@@ -36,6 +36,7 @@ from reddytalk.calls.contracts import TurnFailure, Utterance
 from reddytalk.calls.hints import practice_hints
 from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, chunk_blob, utterance_blob
+from reddytalk.calls.takeover import relay_caller_audio
 from reddytalk.errors import BadAudio, Conflict
 from reddytalk.resilience import incidents
 from reddytalk.services import Services
@@ -151,7 +152,10 @@ class AudioIngest:
             while stream.next_seq in stream.pending:
                 chunk = stream.pending.pop(stream.next_seq)
                 stream.next_seq += 1
-                result.utterances.extend(await self._feed(stream, stream.decode(chunk), arrived=time.time()))
+                samples = stream.decode(chunk)
+                # A staff member holding the call hears the caller live (in order, as fed).
+                await relay_caller_audio(self.services, session, stream.next_seq - 1, pcm16_bytes(samples))
+                result.utterances.extend(await self._feed(stream, samples, arrived=time.time()))
             return result
 
     async def accept_whole(self, session: Document, seq: int, data: bytes) -> Accepted:

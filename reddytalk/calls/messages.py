@@ -16,6 +16,11 @@ TURN_AUDIO = "turn.audio"
 TURN_DONE = "turn.done"
 SESSION_ENDED = "session.ended"
 SESSION_ALERT = "session.alert"
+CALL_TAKEN_OVER = "call.taken_over"
+CALL_HANDED_BACK = "call.handed_back"
+CALLER_AUDIO = "caller.audio"  # to the staff member holding the call only
+
+STAFF_SEQ_BASE = 1_000_000  # staff audio's ``seq`` in ``turn.audio``: never a reply sentence's
 
 AUDIO_CHUNK_MS = 200  # turn.audio payloads carry at most this much audio each
 
@@ -28,8 +33,8 @@ def practice_group(practice_id: str) -> str:
     return f"practice-{practice_id}"
 
 
-def heard(session_id: str, turn: int, text: str) -> dict[str, Any]:
-    return {"session_id": session_id, "turn": turn, "text": text}
+def heard(session_id: str, turn: int, text: str, speaker: str = "caller") -> dict[str, Any]:
+    return {"session_id": session_id, "turn": turn, "text": text, "speaker": speaker}
 
 
 def text(session_id: str, turn: int, seq: int, sentence: str) -> dict[str, Any]:

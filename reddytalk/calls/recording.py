@@ -1,4 +1,4 @@
-"""The call recording: caller utterances and receptionist replies placed on one timeline.
+"""The call recording: caller utterances and receptionist (or staff) replies placed on one timeline.
 
 Each stored utterance and reply blob carries its offset (in samples, on the caller's stream
 timeline) in its metadata; the recording is assembled from those (``audio.recording``: stereo FLAC,
@@ -31,7 +31,7 @@ async def store_recording(services: Services, end: CallEnd) -> str | None:
     builder = RecordingBuilder(RATE)
     for info in await services.blobs.list(container, prefix=f"{end.call.session_id}/"):
         name = info.name.rsplit("/", 1)[-1]
-        if not name.startswith(("caller-", "reply-")):
+        if not name.startswith(("caller-", "reply-", "staff-")):
             continue
         data = await services.blobs.get(container, info.name)
         offset = int(info.metadata.get("offset_samples", "0")) / int(info.metadata.get("sample_rate", RATE))

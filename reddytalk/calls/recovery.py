@@ -39,7 +39,9 @@ async def recover_turn(services: Services, request: TurnRequest, code: str, *, g
         conversation=request.conversation,
         failures=[TurnFailure(stage="turn", provider=call.turn_mode, code=code)],
         flags={"transfer": True} if give_up else {},
+        handover=give_up,
     )
-    speaker = speaker_for(services, call, request.turn)
+    stop_key = request.utterance.turn if request.utterance else call.next_utterance - 1
+    speaker = speaker_for(services, call, request.turn, stop_key)
     await speaker.say(text)
     return await finish_turn(services, call, record, speaker)

@@ -91,11 +91,14 @@ async def _hear(services: Services, call: Call, utterance: Utterance) -> tuple[s
     return transcript.text.strip(), round((time.perf_counter() - started) * 1000, 1), False
 
 
-def speaker_for(services: Services, call: Call, turn: int) -> Speaker:
+def speaker_for(services: Services, call: Call, turn: int, stop_key: int | None = None) -> Speaker:
+    """The speaker of turn ``turn``. A barge-in stops it once the caller starts an utterance after
+    utterance ``stop_key`` (the one this turn answers; by default the turn's own number)."""
     records = CallRecords(services.documents)
+    key = turn if stop_key is None else stop_key
 
     async def should_stop() -> bool:
-        return await records.should_stop(call.practice_id, call.session_id, turn)
+        return await records.should_stop(call.practice_id, call.session_id, key)
 
     return Speaker(
         session_id=call.session_id,
@@ -146,7 +149,7 @@ async def finish_turn(
             "failures": [failure.model_dump() for failure in record.failures],
         },
     )
-    if record.flags.get("emergency") or record.flags.get("transfer"):
+    if record.asks_for_staff:  # this turn asked (flags persist in the conversation; alert once)
         alert = {
             "session_id": call.session_id,
             "turn": record.turn,
@@ -208,7 +211,7 @@ async def _streaming_turn(services: Services, request: TurnRequest) -> TurnRecor
     record.timings.stt_done_ms = _ms(origin)
     await _push(services, call, messages.TURN_HEARD, messages.heard(call.session_id, turn, text))
 
-    speaker = speaker_for(services, call, turn)
+    speaker = speaker_for(services, call, turn, utterance.turn)
     splitter = SentenceSplitter()
     state = ConversationState.model_validate(request.conversation)
     async for event in receptionist(services, call.practice_id).respond(
@@ -220,7 +223,7 @@ async def _streaming_turn(services: Services, request: TurnRequest) -> TurnRecor
             for sentence in splitter.push(event.text):
                 await speaker.say(sentence)
         elif isinstance(event, TurnResult):
-            _apply_result(record, event)
+            apply_result(record, event)
     for sentence in splitter.flush():
         await speaker.say(sentence)
     _close_timings(record, speaker, utterance, origin)
@@ -237,7 +240,7 @@ def _close_timings(record: TurnRecord, speaker: Speaker, utterance: Utterance | 
         record.reply_start_sample = utterance.end_sample + offset
 
 
-def _apply_result(record: TurnRecord, result: TurnResult) -> None:
+def apply_result(record: TurnRecord, result: TurnResult) -> None:
     record.reply = result.reply
     record.conversation = result.state.model_dump(mode="json")
     record.flags = {k: bool(v) for k, v in result.flags.model_dump().items()}
@@ -291,7 +294,7 @@ async def _respond(services: Services, request: TurnRequest) -> TurnRecord:
         if isinstance(event, TextDelta) and not record.timings.first_token_ms:
             record.timings.first_token_ms = _ms(origin)
         elif isinstance(event, TurnResult):
-            _apply_result(record, event)
+            apply_result(record, event)
     return record
 
 
@@ -314,7 +317,7 @@ async def _synthesize(services: Services, request: TurnRequest) -> TurnRecord:
         record.usage.audio_seconds = round(
             (utterance.end_sample - utterance.start_sample) / utterance.sample_rate, 3
         )
-    speaker = speaker_for(services, call, request.turn)
+    speaker = speaker_for(services, call, request.turn, utterance.turn if utterance else None)
     splitter = SentenceSplitter()
     await speaker.say_all([*splitter.push(record.reply), *splitter.flush()])
     _close_timings(record, speaker, utterance, origin)
