@@ -118,7 +118,7 @@ class Settings(BaseModel):
     elevenlabs_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", description="ElevenLabs voice id.")
     elevenlabs_model: str = Field("eleven_flash_v2_5", description="ElevenLabs model id.")
     stt_timeout_seconds: float = Field(
-        5.0, gt=0, description="Per-provider time limit for transcribing one utterance."
+        15.0, gt=0, description="Per-provider time limit for transcribing one utterance."
     )
     stt_breaker_failures: int = Field(
         3, ge=1, description="Consecutive failures that open an STT provider's circuit breaker."
