@@ -204,6 +204,12 @@ async def test_staff_take_over_talk_and_hand_back(takeover_world: TakeoverWorld,
             await http.post(f"{url}/staff-audio", params={"seq": 9}, content=tone(100, 9), headers=wrong)
         ).status_code == 401
         await until(lambda: len(staff_audio) == 5)
+        store = EmbeddedBlobStore(world.state / "blobs")
+        try:  # kept for the recording until the call is filed
+            kept = await store.list("utterances", prefix=f"{caller.session_id}/staff-")
+            assert len(kept) == 5
+        finally:
+            await store.close()
         assert sorted(base64.b64decode(m["data"]) for m in staff_audio) == sorted(
             tone(100, s) for s in range(5)
         )
