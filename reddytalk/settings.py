@@ -120,6 +120,11 @@ class Settings(BaseModel):
     stt_timeout_seconds: float = Field(
         15.0, gt=0, description="Per-provider time limit for transcribing one utterance."
     )
+    stt_hedge_seconds: float = Field(
+        0.8,
+        ge=0,
+        description="Start the backup recogniser when the primary has not answered by then (0: never).",
+    )
     stt_breaker_failures: int = Field(
         3, ge=1, description="Consecutive failures that open an STT provider's circuit breaker."
     )

@@ -80,6 +80,7 @@ var reddytalkSettings = {
   SIGNALR_HUB: 'reddytalk'
   STT_PROVIDERS: 'azure,local'
   STT_TIMEOUT_SECONDS: '2'
+  STT_HEDGE_SECONDS: '0.8'
   STT_BREAKER_FAILURES: '3'
   STT_BREAKER_COOLDOWN_SECONDS: '30'
   TTS_PROVIDERS: ttsProviders
@@ -101,7 +102,7 @@ var reddytalkSettings = {
   ELEVENLABS_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=elevenlabs-api-key)'
   ELEVENLABS_VOICE_ID: '21m00Tcm4TlvDq8ikWAM'
   ELEVENLABS_MODEL: 'eleven_flash_v2_5'
-  TTS_TIMEOUT_SECONDS: '3'
+  TTS_TIMEOUT_SECONDS: '1'
   TTS_BREAKER_FAILURES: '3'
   TTS_BREAKER_COOLDOWN_SECONDS: '30'
   TURN_MODE: 'streaming'

@@ -109,11 +109,16 @@ class ProviderChain(Generic[P]):
         return provider
 
     async def first_success(
-        self, attempt: Callable[[P], Awaitable[T]], *, settle: bool = True
+        self,
+        attempt: Callable[[P], Awaitable[T]],
+        *,
+        settle: bool = True,
+        links: Sequence[Link[P]] | None = None,
     ) -> Attempted[T]:
-        """The first link whose attempt succeeds; raises ``ProviderError`` naming every failure."""
+        """The first link (of ``links``, default all) whose attempt succeeds; raises ``ProviderError``
+        naming every failure."""
         failures: list[ProviderError] = []
-        for link in self.links:
+        for link in self.links if links is None else links:
             breaker = self.breakers[link.name]
             tries = 0
             while tries <= self.retries:

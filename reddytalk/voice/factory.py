@@ -42,6 +42,8 @@ def build_stt(settings: Settings) -> FallbackSpeechToText:
     return FallbackSpeechToText(
         [Link(name, functools.partial(_STT_BUILDERS[name], settings)) for name in settings.stt_chain],
         timeout_s=settings.stt_timeout_seconds,
+        hedge_after_s=settings.stt_hedge_seconds,
+        transient_retries=0,  # a failing recogniser takes ~2 s to say so: go to the backup instead
         breaker_failures=settings.stt_breaker_failures,
         breaker_cooldown_s=settings.stt_breaker_cooldown_seconds,
     )

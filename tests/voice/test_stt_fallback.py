@@ -120,3 +120,18 @@ async def test_every_provider_failing_is_one_clear_error(
     with pytest.raises(ProviderError) as caught:
         await stt.transcribe(speech)
     assert caught.value.provider == "stt" and "azure" in caught.value.message
+
+
+async def test_a_slow_primary_is_hedged_and_the_first_answer_wins(
+    azure_speech_standin: AzureSpeechStandIn, local_stt: LocalSpeechToText, speech: bytes
+) -> None:
+    azure_speech_standin.phrases = ["From Azure."]
+    azure_speech_standin.recognition_delay_s = 8  # slow, not failed: within its time limit
+    azure = AzureSpeechToText(SpeechEndpoint(key="k", host=azure_speech_standin.host), finish_timeout_s=15)
+    links: list[Link[SpeechToText]] = [Link("azure", lambda: azure), Link("local", lambda: local_stt)]
+    stt = FallbackSpeechToText(links, timeout_s=12, hedge_after_s=0.5, transient_retries=0)
+    with incidents.collecting() as found:
+        result = await stt.transcribe(speech)
+    assert "appointment" in result.text.lower(), "whisper, started at the hedge, answered first"
+    assert [(i.stage, i.provider, i.code) for i in found] == [("stt", "azure", "hedged")]
+    assert stt.breakers["azure"].state == "closed", "slow is not failed: the breaker does not count it"

@@ -5,6 +5,11 @@ provider whose breaker is open is skipped, each attempt is bounded by ``timeout_
 error gets an immediate retry, anything else moves on to the next provider. With
 ``STT_PROVIDERS=azure,local`` an Azure outage costs one bounded attempt, then whisper answers.
 
+Hedging: a transcription is idempotent and the caller is waiting, so when the primary has not
+answered within ``hedge_after_s`` (cloud recognition normally answers in ~0.3 s) the backups start
+in parallel and the first answer wins; the slower attempt is abandoned. A recogniser that fails
+takes the Speech SDK about 2 s to report, which alone would break the 2 s answer goal.
+
 A live recognition stream cannot change provider midway (the audio already fed is gone), so
 ``open_stream`` picks the first provider whose breaker is not open; callers of the stream fall back
 to ``transcribe`` when it fails.
@@ -12,11 +17,13 @@ to ``transcribe`` when it fails.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 
 from reddytalk.errors import ProviderError
-from reddytalk.resilience.chain import Link, ProviderChain
+from reddytalk.resilience import incidents
+from reddytalk.resilience.chain import Attempted, Link, ProviderChain
 from reddytalk.voice.stt.base import SpeechToText, SttStream, Transcript
 
 STAGE = "stt"
@@ -33,8 +40,10 @@ class FallbackSpeechToText:
         breaker_failures: int = 3,
         breaker_cooldown_s: float = 30.0,
         transient_retries: int = 1,
+        hedge_after_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.hedge_after_s = hedge_after_s
         self.chain: ProviderChain[SpeechToText] = ProviderChain(
             links,
             stage=STAGE,
@@ -52,7 +61,19 @@ class FallbackSpeechToText:
         async def attempt(provider: SpeechToText) -> Transcript:
             return await provider.transcribe(pcm16, sample_rate, hints=hints)
 
-        return (await self.chain.first_success(attempt)).value
+        links = self.chain.links
+        if not self.hedge_after_s or len(links) < 2:
+            return (await self.chain.first_success(attempt)).value
+        primary = asyncio.ensure_future(self.chain.first_success(attempt, links=links[:1]))
+        done, _ = await asyncio.wait({primary}, timeout=self.hedge_after_s)
+        if done and primary.exception() is None:
+            return primary.result().value
+        backup = asyncio.ensure_future(self.chain.first_success(attempt, links=links[1:]))
+        answer, winner = await _first_answer([primary, backup])
+        if winner is backup and not primary.done():
+            # The primary neither answered nor failed in time: the turn names it (it was abandoned).
+            incidents.note(STAGE, links[0].name, "hedged")
+        return answer
 
     def open_stream(self, *, sample_rate: int = 16000, hints: Sequence[str] = ()) -> SttStream:
         links = self.chain.links
@@ -72,3 +93,25 @@ class FallbackSpeechToText:
 
     async def aclose(self) -> None:
         await self.chain.aclose()
+
+
+Racer = asyncio.Future[Attempted[Transcript]]
+
+
+async def _first_answer(racers: list[Racer]) -> tuple[Transcript, Racer]:
+    """The first racer to succeed and its answer (the others are cancelled); if all fail, the last
+    failure."""
+    pending = set(racers)
+    failure: BaseException | None = None
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is None:
+                    return task.result().value, task
+                failure = task.exception()
+    finally:
+        for task in pending:
+            task.cancel()
+    assert failure is not None
+    raise failure
