@@ -31,80 +31,27 @@ Direction = Literal["forward", "backward", "both"]
 
 # Words that may stand between a negation and what it negates ("not having ANY chest pain").
 FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "any",
-        "real",
-        "really",
-        "much",
-        "more",
-        "major",
-        "serious",
-        "significant",
-        "other",
-        "new",
-        "actual",
-        "obvious",
-        "sign",
-        "signs",
-        "of",
-        "having",
-        "have",
-        "has",
-        "had",
-        "been",
-        "being",
-        "feeling",
-        "feel",
-        "felt",
-        "experiencing",
-        "experienced",
-        "getting",
-        "got",
-        "get",
-        "noticed",
-        "notice",
-        "complaining",
-        "complained",
-        "suffering",
-        "from",
-        "with",
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "do",
-        "does",
-        "did",
-        "thoughts",
-        "thought",
-        "thinking",
-        "urges",
-        "urge",
-        "plans",
-        "plan",
-        "intention",
-        "intentions",
-        "ideas",
-        "idea",
-        "about",
-        "symptom",
-        "symptoms",
-        "kind",
-        "sort",
-        "type",
-        "history",
-        "episodes",
-        "episode",
-        "further",
-        "recent",
-        "recently",
-        "bad",
-        "severe",
-    ]
+    re.findall(
+        r"\w+",
+        """
+    a an the any real really much more major serious significant other new actual obvious sign signs
+    of having have has had been being feeling feel felt experiencing experienced getting got get
+    noticed notice complaining complained suffering from with is are was were am do does did
+    thoughts thought thinking urges urge plans plan intention intentions ideas idea about symptom
+    symptoms kind sort type history episodes episode further recent recently bad severe
+""",
+    )
+)
+# Symptom words and list joiners, so a negation runs through a list: "no chest pain or shortness of breath".
+# A pronoun still ends it: "no fever and my chest hurts" keeps the chest pain.
+FILLER |= frozenset(
+    re.findall(
+        r"\w+",
+        """
+    or nor and chest pain pains pressure fever cough headache dizziness nausea vomiting shortness
+    breath bleeding swelling rash trouble breathing numbness weakness tightness
+""",
+    )
 )
 
 # Pseudo-triggers: look like negation but are not ("not sure if", "no one can wake him").
@@ -139,11 +86,15 @@ HISTORY = re.compile(
     r"|\b(?:after|since|following|from|before|because of) (?:my|his|her|their|the) (?=(?:\w+ )?(?:stroke|heart attack|seizure|seizures|overdose|concussion|miscarriage|allergic reaction|attempt|episode|collapse|accident|fall|cardiac arrest|surgery|procedure|head injury|burn|burns)\b)"
     r"|\b(?:died|passed away) (?:of|from|after|because|in|when|last|years|from)\b|\bwas diagnosed\b|\bbeen diagnosed\b"
     r"|\b(?:under control|well controlled|in remission)\b"
+    # habits are not events: "she gets short of breath on the stairs"
+    r"|\b(?:gets|sometimes|usually|often|occasionally|every time|whenever|when (?:i|he|she|they|we) (?:climb|walk|exercise|run|work out|go up))\b"
+    r"|\b(?:i|we|you) get\b|\bwhen (?:i|he|she) (?:am|is|get|gets|feel|feels) (?:anxious|stressed|nervous|upset|tired|worked up)\b"
+    r"|\b(?:had|have had|has had) (?:\w+ ){1,4}before\b"
 )
 RECURRENCE = re.compile(
     r"\b(?:it is|it has|its|they are|he is|she is|i am|it) (?:back|come back|coming back|came back|returned|happening again|starting again|started again)\b"
     r"|\b(?:again|another one|having one|one now|right now|happening now|getting worse|worse than (?:before|ever|usual|last time)"
-    r"|never (?:this|that|been this) bad|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
+    r"|never (?:this|that|been this) bad|like this|this bad|this severe|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
 )
 # Hypotheticals whose scope a present tense does not end: "how would I know if I'm having a stroke".
 HYPOTHETICAL_STRONG = re.compile(
@@ -173,7 +124,7 @@ TOPIC_AFTER = re.compile(
     r"results|screening|risk|risks|prevention|appointment|appointments|follow up|followup|checkup|check up|"
     r"class|classes|program|programme|support group|plan|kit|awareness|insurance|bill|form|forms|paperwork|"
     r"records|report|scan|x ray|xray|monitor|care|rehab|rehabilitation|therapy|recovery|survivor|survivors|"
-    r"history|precautions|protocol|training|workup|work up|cream|ointment|pen|pens|prevention)\b"
+    r"history|precautions|protocol|training|workup|work up|cream|ointment|pen|pens|prevention|discharge|papers|summary|notes|letter|referral|disorder|condition|diagnosis|survey|questionnaire)\b"
 )
 # Where a strong hypothetical's scope ends: a contrast or an explicit now.
 STRONG_TERMINATION = re.compile(
@@ -185,7 +136,7 @@ TERMINATION = re.compile(
     r"tonight|this morning|this afternoon|this evening|at the moment|keeps|started|starting|happening|so)\b"
 )
 
-NEGATION_WINDOW = 5
+NEGATION_WINDOW = 8
 CONTEXT_WINDOW = 8
 
 
