@@ -91,6 +91,7 @@ HISTORY = re.compile(
     r"|\b(?:gets|sometimes|usually|often|occasionally|every time|whenever|when (?:i|he|she|they|we) (?:climb|walk|exercise|run|work out|go up))\b"
     r"|\b(?:i|we|you) get\b|\bwhen (?:i|he|she) (?:am|is|get|gets|feel|feels) (?:anxious|stressed|nervous|upset|tired|worked up)\b"
     r"|\b(?:had|have had|has had) (?:\w+ ){1,4}before\b"
+    r"|\bturned out (?:to be|it was)\b|\b(?:they|the doctor|the er|urgent care) said it was\b|\bit was (?:just|only|nothing)\b"
 )
 RECURRENCE = re.compile(
     r"\b(?:it is|it has|its|they are|he is|she is|i am|it) (?:back|come back|coming back|came back|returned|happening again|starting again|started again)\b"
@@ -103,6 +104,7 @@ HYPOTHETICAL_STRONG = re.compile(
     r"|\bwhat are (?:the )?(?:warning |common |early )?(?:signs|symptoms)\b|\bwhat would happen if\b"
     r"|\b(?:just )?in case\b|\bif (?:i|he|she|they|we|you|my \w+|someone|somebody|anyone|it|this) (?:ever|should|were to)\b"
     r"|\bin the future\b|\bhypothetical(?:ly)?\b|\bsuppos(?:e|ing)\b"
+    r"|(?<!showing )(?<!having )(?<!has )(?<!have )\bwarning signs\b|\b(?:read|reading|learn|learning|heard) about\b"
 )
 HYPOTHETICAL = re.compile(
     r"\bwhat (?:if|happens if|happens when|would happen if|should (?:i|we|you) do (?:if|when)|do (?:i|we|you) do (?:if|when))\b"
