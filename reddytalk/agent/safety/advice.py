@@ -34,10 +34,27 @@ SYMPTOM = (
     r"bite|sting|stitches|earache|ear|ears|eye|eyes|throat|stomach|tummy|belly|knee|ankle|wrist|"
     r"shoulder|neck|tooth|toothache|insomnia|anxiety|depress\w*|weight|pregnan\w*|urine|pee|peeing|stool|"
     r"sinus\w*|strep|covid|virus|bronchitis|pneumonia|asthma|eczema|acne|wart|cyst|blister|sunburn|"
-    r"tired|fatigue|exhausted|cholesterol|thyroid)"
+    r"tired|fatigue|exhausted|cholesterol|thyroid|sprain\w*|fracture|broken|sunburn|pink eye|migraines?|"
+    r"cold sore|pinkeye|lice|ringworm|mono|uti|yeast|gout|arthritis|sore throat)"
 )
 _TOPIC = re.compile(rf"\b(?:{MEDICINE}|{SYMPTOM})\b")
 
+# Requests that are advice whatever they are about.
+STRONG = tuple(
+    re.compile(p)
+    for p in (
+        r"\bshould (?:i|we|he|she|my \w+) (?:go|come|take (?:him|her|them)) (?:in )?to (?:the )?(?:er|emergency room|hospital|urgent care|walk in)\b",
+        r"\b(?:do|does) (?:you think )?(?:i|he|she|we|my \w+) (?:need|have to get) (?:antibiotics|stitches|an x ray|a tetanus shot|a tetanus)\b",
+        r"\bwhat (?:should|do|can|would) (?:i|we) do\b",
+        r"\bwhat (?:is|s) (?:good|best|safe) for\b|\bwhat (?:helps|works) (?:with|for)\b|\bwhat (?:would|do) you (?:take|use|give) for\b",
+        r"\bdo you think (?:it|this|that) (?:is|could|might|s|will)\b|\bdo you think (?:i|he|she|we|my \w+) (?:need|needs|should|have|has)\b",
+        r"\bwhat does (?:that|this|it) mean\b",
+        r"\bhow long (?:should|does|will|do|can) (?:a |the |my |this |it |his |her )?(?:\w+ ){0,2}(?:last|take to heal|go away|be contagious|stay home)\b",
+        r"\bis (?:a|an|the|my|his|her|this|that|their) (?:\w+ ){0,5}(?:bad|dangerous|serious|normal|too high|too low|high|low|contagious) (?:for|in|with|if|at|when)\b",
+        r"\bshould (?:i|he|she|my \w+|we) (?:stay home|go to school|go to work|go to daycare|go back to (?:school|work)|keep (?:him|her|them) home)\b",
+    )
+)
+# Requests that are advice when they are about a medicine or a symptom.
 REQUESTS = tuple(
     re.compile(p)
     for p in (
@@ -58,12 +75,18 @@ REQUESTS = tuple(
         r"\bwhat (?:can|should) (?:i|we) (?:take|give|use) for\b",
         # triage and diagnosis questions
         r"\b(?:do|does|should) (?:i|he|she|we|my \w+) (?:need|have to) (?:antibiotics|stitches|an x ray|a tetanus|to go to the (?:er|hospital|emergency room|urgent care)|to see (?:a|the) doctor|to worry|to be worried)\b",
-        r"\bshould (?:i|we) (?:be worried|worry|be concerned|go to (?:the )?(?:er|emergency room|hospital|urgent care))\b",
+        r"\bshould (?:i|we) (?:be worried|worry|be concerned)\b",
         rf"\b(?:what|why) (?:is|could be|might be|would be) (?:causing|cause of|the cause of|wrong with) \w+|\bwhy (?:do|does|am|is|are) (?:i|he|she|my \w+|it) (?:\w+ ){{0,5}}{SYMPTOM}\b",
         r"\b(?:could|can|might) (?:it|this|that) be (?:cancer|an infection|infected|covid|strep|the flu|a virus|pneumonia|something serious|serious|broken|a fracture|appendicitis)\b",
         r"\bwhat do you (?:think|recommend|suggest) (?:it is|i should|for|about)\b",
         r"\b(?:can|should) (?:i|he|she|we|my \w+) (?:eat|drink|exercise|work out|shower|swim|fly|go to school|go to work|go back to work|breastfeed|drive) (?:with|after|while|on|if)\b",
-        r"\b(?:give|get) (?:me )?(?:some )?(?:medical )?advice\b|\bmedical advice\b",
+        r"\bwhat (?:should|do|can|would) (?:i|we) do\b",
+        r"\bwhat (?:is|s) (?:good|best|safe) for\b|\bwhat (?:helps|works) (?:with|for)\b|\bwhat (?:would|do) you (?:take|use|give) for\b",
+        r"\bdo you think (?:it|this|that) (?:is|could|might|s|will)\b|\bdo you think (?:i|he|she|we|my \w+) (?:need|needs|should|have|has)\b",
+        r"\bwhat does (?:that|this|it) mean\b",
+        r"\bhow long (?:should|does|will|do|can) (?:a |the |my |this |it |his |her )?(?:\w+ ){0,2}(?:last|take to heal|go away|be contagious|stay home)\b",
+        r"\bis (?:a|an|the|my|his|her|this|that|their) (?:\w+ ){0,5}(?:bad|dangerous|serious|normal|too high|too low|high|low|contagious) (?:for|in|with|if|at|when)\b",
+        r"\bshould (?:i|he|she|my \w+|we) (?:stay home|go to school|go to work|go to daycare|go back to (?:school|work)|keep (?:him|her|them) home)\b",
     )
 )
 
@@ -71,6 +94,8 @@ REQUESTS = tuple(
 def is_advice_request(text: str) -> bool:
     """True when the caller asks for dosing, a diagnosis, or whether or how to treat a symptom."""
     norm = normalise(text)
+    if any(p.search(norm) for p in STRONG):
+        return True
     if not any(p.search(norm) for p in REQUESTS):
         return False
-    return _TOPIC.search(norm) is not None or "advice" in norm
+    return _TOPIC.search(norm) is not None
