@@ -58,13 +58,15 @@ FILLER |= frozenset(
 PSEUDO_NEGATION = re.compile(
     r"\b(?:not sure|not certain|no idea|not know|not knowing|not only|not just|no doubt|not kidding|"
     r"not joking|not going to lie|no one|nobody|not stop|not stopping|not tell|not think|no matter|"
-    r"not wait|not want to|not able|not breathing|not responding|not responsive|not waking|not wake|"
+    r"not wait|not able|not breathing|not responding|not responsive|not waking|not wake|"
     r"not moving|not making sense|not feeding|not kicking|not fading|not fade|not helping|not working)\b"
 )
 NEGATION_BEFORE = re.compile(
     r"\b(?:no|not|never|without|denies|denied|deny|negative for|free of|ruled out|none|nor|neither)\b"
 )
-NEGATION_AFTER = re.compile(r"\b(?:free|(?:was |were |has been |been )?ruled out)\b")
+NEGATION_AFTER = re.compile(
+    r"\b(?:free|(?:was |were |has been |been )?ruled out|well controlled|under control|in remission)\b"
+)
 # "I've never had chest pain like this": the negation is a comparison, the pain is now.
 NEGATION_CANCEL_AFTER = re.compile(
     r"^(?:\w+ ){0,2}?(?:like this|like that|this bad|this severe|this strong|before now|until now|until today|until this)\b"
@@ -91,6 +93,8 @@ HISTORY = re.compile(
     r"|\b(?:gets|sometimes|usually|often|occasionally|every time|whenever|when (?:i|he|she|they|we) (?:climb|walk|exercise|run|work out|go up))\b"
     r"|\b(?:i|we|you) get\b|\bwhen (?:i|he|she) (?:am|is|get|gets|feel|feels) (?:anxious|stressed|nervous|upset|tired|worked up)\b"
     r"|\b(?:had|have had|has had) (?:\w+ ){1,4}before\b"
+    r"|\bno one in (?:my|our|the|his|her) family\b|\bnobody in (?:my|our|the|his|her) family\b"
+    r"|\bfor (?:many |several |a few |\d+ |two |three |five |ten )?(?:years|months|decades|a long time|ages)\b"
     r"|\bturned out (?:to be|it was)\b|\b(?:they|the doctor|the er|urgent care) said it was\b|\bit was (?:just|only|nothing)\b"
 )
 RECURRENCE = re.compile(
@@ -104,6 +108,7 @@ HYPOTHETICAL_STRONG = re.compile(
     r"|\bwhat are (?:the )?(?:warning |common |early )?(?:signs|symptoms)\b|\bwhat would happen if\b"
     r"|\b(?:just )?in case\b|\bif (?:i|he|she|they|we|you|my \w+|someone|somebody|anyone|it|this) (?:ever|should|were to)\b"
     r"|\bin the future\b|\bhypothetical(?:ly)?\b|\bsuppos(?:e|ing)\b"
+    r"|\b(?:do not want to|does not want to|afraid to|scared to|so i do not|to avoid|never want to) (?:die|have|get|end up|suffer)\b"
     r"|(?<!showing )(?<!having )(?<!has )(?<!have )\bwarning signs\b|\b(?:read|reading|learn|learning|heard) about\b"
 )
 HYPOTHETICAL = re.compile(
