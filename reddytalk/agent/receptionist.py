@@ -118,7 +118,9 @@ class Receptionist:
         elif detect_injection(text):
             log.info("instruction-override attempt refused", extra={"session_id": session})
             reply.append(INJECTION_REPLY)
-        elif is_advice_request(text):
+        elif work.task != "message" and is_advice_request(text):
+            # While a message is being taken the question IS the message: it goes to the clinical
+            # staff unanswered, so the brain's message flow keeps it.
             log.info("medical advice request declined", extra={"session_id": session})
             work.awaiting = ADVICE_OFFERED
             reply.append(ADVICE_REPLY)

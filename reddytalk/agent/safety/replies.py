@@ -16,9 +16,10 @@ ADVICE_REPLY = (
     "our nurses calls you back, or book you a visit with one of our providers. Which would you like? "
     "If this feels like an emergency, please hang up and call 911."
 )
-# ConversationState.awaiting after ADVICE_REPLY: the caller's next words answer the offer above
-# (the message flow reads it; see docs/agent.md).
-ADVICE_OFFERED = "advice_offered"
+# ConversationState.awaiting after ADVICE_REPLY: the caller's next words answer the offer above.
+# The same marker the local brain sets after its own no-advice reply, so its message flow picks up
+# "take a message" on the next turn (see docs/agent.md).
+ADVICE_OFFERED = "advice_options"
 
 
 def emergency_reply(hit: EmergencyHit) -> str:

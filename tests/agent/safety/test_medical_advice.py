@@ -10,7 +10,7 @@ from agentkit import NOW, PRACTICE_ID
 
 from reddytalk.agent.brains.base import BrainContext, BrainEvent
 from reddytalk.agent.guardrails import ADVICE_OFFERED, ADVICE_REPLY, is_advice_request
-from reddytalk.agent.receptionist import Receptionist, TurnResult
+from reddytalk.agent.receptionist import Receptionist, TextDelta, TurnResult
 from reddytalk.agent.state import ConversationState
 from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
@@ -147,3 +147,31 @@ async def test_emergency_wins_over_an_advice_question(documents: EmbeddedDocumen
     assert result.flags.emergency and result.flags.transfer
     assert "911" in result.reply
     assert [c.name for c in result.tool_calls] == ["transfer_to_staff"]
+
+
+async def test_a_question_dictated_as_a_message_is_left_to_the_message_flow(
+    documents: EmbeddedDocumentStore,
+) -> None:
+    """In message-taking mode the question is the message: the advice check must not intercept it."""
+
+    class RecordingBrain:
+        name = "recording"
+
+        def __init__(self) -> None:
+            self.heard: list[str] = []
+
+        async def respond(self, ctx: BrainContext) -> AsyncIterator[BrainEvent]:
+            self.heard.append(ctx.caller_text)
+            yield TextDelta("Thanks, I've noted that for the nurse.")
+
+    brain = RecordingBrain()
+    agent = Receptionist(documents=documents, brain=brain, practice_id=PRACTICE_ID, now=lambda: NOW)
+    await agent.load()
+    state = ConversationState(task="message", awaiting="message_reason")
+    text = "should I stop taking my lisinopril, it makes me cough"
+    result = None
+    async for event in agent.respond(state, text, turn_key="s3:1"):
+        if isinstance(event, TurnResult):
+            result = event
+    assert brain.heard == [text]
+    assert result is not None and result.reply != ADVICE_REPLY
