@@ -145,6 +145,7 @@ TERMINATION = re.compile(
 )
 
 NEGATION_WINDOW = 8
+PRESENT_BEFORE = frozenset({"is", "am", "are", "still", "now", "currently"})
 CONTEXT_WINDOW = 8
 
 
@@ -202,8 +203,14 @@ class Utterance:
             for ts, _ in self._triggers["neg_after"]
             if ts >= me
         )
-        historical = not self.recurrence and any(
-            self._in_scope(span, ms, me, "both", CONTEXT_WINDOW) for span in self._triggers["history"]
+        # "she IS bleeding heavily after giving birth last week": the history belongs to the birth.
+        present = ms > 0 and words[ms - 1] in PRESENT_BEFORE
+        historical = (
+            not self.recurrence
+            and not present
+            and any(
+                self._in_scope(span, ms, me, "both", CONTEXT_WINDOW) for span in self._triggers["history"]
+            )
         )
         hypothetical = any(
             self._in_scope(span, ms, me, "forward", 12) for span in self._triggers["hypothetical"]
