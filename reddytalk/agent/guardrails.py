@@ -3,7 +3,7 @@
 Patient safety lives in ``reddytalk.agent.safety`` (the red-flag catalogue and its ConText-style
 detector, the medical-advice check and their fixed replies); this module keeps the injection check
 and re-exports the safety entry points under their long-standing names. All matching runs over
-``reddytalk.agent.text.normalise``, the agent's one normaliser.
+``reddytalk.agent.safety.text.normalise`` (one normaliser for every safety rule).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from reddytalk.agent.safety.advice import is_advice_request
 from reddytalk.agent.safety.detector import EmergencyHit
 from reddytalk.agent.safety.detector import detect as detect_emergency
 from reddytalk.agent.safety.replies import ADVICE_OFFERED, ADVICE_REPLY, emergency_reply
-from reddytalk.agent.text import normalise
+from reddytalk.agent.safety.text import normalise
 
 __all__ = [
     "ADVICE_OFFERED",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from reddytalk.agent.text import normalise
+from reddytalk.agent.safety.text import normalise
 
 MEDICINE = (
     r"(?:medicine|medicines|medication|medications|meds|pill|pills|tablet|tablets|capsules?|dose|doses|dosage|"

@@ -2,7 +2,7 @@
 
 It runs on every caller utterance before any model, so it is deterministic and needs no model or
 network: a caller in danger is told to call 911 even when every provider is down. Steps:
-normalise each clause (``reddytalk.agent.text``), snap near-miss words onto the catalogue's key
+normalise each clause (``reddytalk.agent.safety.text``), snap near-miss words onto the catalogue's key
 words (speech-to-text slips: "breathng", "siezure"), find every catalogue pattern, and keep a
 category when at least one of its mentions is affirmed: not negated, not past history, not
 hypothetical, not merely a topic ("seizure medication"). Who it happens to does not matter.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from reddytalk.agent.safety.catalogue import Catalogue, Category, load
 from reddytalk.agent.safety.context import Utterance
-from reddytalk.agent.text import clauses, snap_words
+from reddytalk.agent.safety.text import clauses, snap_words
 
 # Categories where a bare mention is serious whatever follows it ("suicide hotline" still gets 988).
 NO_TOPIC_EXCEPTION = frozenset({"suicidal", "stated_emergency"})

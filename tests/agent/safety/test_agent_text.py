@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reddytalk.agent.text import clauses, normalise, snap_words
+from reddytalk.agent.safety.text import clauses, normalise, snap_words
 
 
 @pytest.mark.parametrize(

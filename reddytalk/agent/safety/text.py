@@ -1,10 +1,12 @@
-"""The agent's one text normaliser: what every matcher sees instead of the raw transcript.
+"""The safety checks' text normaliser: what every safety rule sees instead of the raw transcript.
 
 Callers' words arrive from speech-to-text (or a chat box), so the same sentence shows up with
 curly or straight apostrophes, with or without punctuation, with contractions spelled either way
-("can't", "cant") and with a few recurring recognition slips ("chess pain"). Every rule in the agent
-(the safety detector, the injection check, the brain's extractors) should match against one
-normal form so they cannot disagree about what was said. ``normalise`` produces it;
+("can't", "cant") and with a few recurring recognition slips ("chess pain"). Every safety rule (the
+red-flag detector, the advice check, the injection check) matches against this one normal form so
+they cannot disagree about what was said. It is a superset of a general normaliser (lower case,
+quotes, punctuation) plus contraction expansion and slip repair, so it can sit on top of the
+agent-wide one when the two are consolidated. ``normalise`` produces it;
 ``snap_words`` additionally pulls near-miss words onto a caller-supplied vocabulary (a matcher's
 own key words), because what counts as a slip depends on which words a matcher needs.
 """
