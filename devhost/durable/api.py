@@ -130,7 +130,7 @@ def public_history(events: list[dict[str, Any]], with_output: bool) -> list[dict
 
 def check_status(request: Request, engine: DurableEngine, instance_id: str) -> dict[str, str]:
     base = f"{request.url.scheme}://{request.url.netloc}{WEBHOOK_PATH}"
-    return management_urls(base, instance_id, engine.hub_name)
+    return management_urls(base, instance_id, engine.hub_name, system_key=engine.system_key)
 
 
 def accepted_check_status(request: Request, engine: DurableEngine, instance_id: str) -> JSONResponse:

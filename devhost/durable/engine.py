@@ -94,9 +94,15 @@ class DurableEngine:
     """Durable Task runtime for one app; see the module docstring for the design."""
 
     def __init__(
-        self, index: FunctionIndex, state_dir: Path, host_json: dict[str, Any], base_url: str
+        self,
+        index: FunctionIndex,
+        state_dir: Path,
+        host_json: dict[str, Any],
+        base_url: str,
+        system_key: str | None = None,
     ) -> None:
         self.index = index
+        self.system_key = system_key  # carried in the URLs handed out; the host's guard checks it
         self.state_dir = Path(state_dir)
         options = (host_json.get("extensions") or {}).get("durableTask") or {}
         self.hub_name = str(options.get("hubName") or "TestHubName")
@@ -166,7 +172,7 @@ class DurableEngine:
             self._store = None
 
     def client_binding_json(self) -> str:
-        return json.dumps(client_binding(self.base_url, self.hub_name))
+        return json.dumps(client_binding(self.base_url, self.hub_name, system_key=self.system_key))
 
     # steps: one transaction, effects after commit --------------------------------------------------------
 

@@ -51,10 +51,15 @@ def test_flatten_walks_compound_actions_depth_first_in_order() -> None:
 
 def test_client_binding_is_read_by_the_sdk() -> None:
     binding = DurableOrchestrationBindings.from_json(
-        json.dumps(client_binding("http://127.0.0.1:7071", "Hub"))
+        json.dumps(client_binding("http://127.0.0.1:7071", "Hub", system_key="K123"))
     )
-    assert binding.rpc_base_url == "http://127.0.0.1:7071/runtime/webhooks/durabletask/"
+    # the SDK adds paths only to rpcBaseUrl, so the key is a path segment there (devhost/guard.py)
+    assert binding.rpc_base_url == "http://127.0.0.1:7071/durabletask/K123/"
     assert binding.task_hub_name == "Hub"
-    assert binding.management_urls["statusQueryGetUri"].startswith(
+    status_url = binding.management_urls["statusQueryGetUri"]
+    assert status_url.startswith(
         "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=Hub"
     )
+    assert status_url.endswith("&code=K123")  # as Azure hands them out: the URLs carry the key
+    assert binding.creation_urls["createNewInstancePostUri"].endswith("?code=K123")
+    assert binding.client_data.requiredQueryStringParameters == "code=K123"
