@@ -10,7 +10,7 @@ so a web page cannot drive it from a developer's browser:
   header) gets **401**; a state-changing one from a foreign ``Origin`` gets **403** even with the key;
 - the SDK's RPC calls carry no key (``DurableOrchestrationClient`` ignores
   ``requiredQueryStringParameters``), so ``rpcBaseUrl`` carries it as a path segment instead:
-  ``/durabletask/<key>/instances/...`` is the management API behind the same check (on Azure the RPC
+  ``/runtime/webhooks/durabletask/rpc/<key>/instances/...`` is the management API behind the same check (on Azure the RPC
   endpoint is a loopback port unreachable from outside the sandbox; on a developer's machine any page
   can reach loopback, so it needs the key too).
 """

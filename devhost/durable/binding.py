@@ -2,7 +2,7 @@
 
 As on Azure, every URL handed out carries the system key (``code=``) and ``requiredQueryStringParameters``
 names it. The SDK's own calls go to ``rpcBaseUrl``, which it extends with paths only (it never adds the
-required query parameters), so there the key is a path segment: ``/durabletask/<key>/`` (see
+required query parameters), so there the key is a path segment: ``/runtime/webhooks/durabletask/rpc/<key>/`` (see
 ``devhost/guard.py``).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 WEBHOOK_PATH = "/runtime/webhooks/durabletask"
-RPC_PATH = "/durabletask"
+RPC_PATH = f"{WEBHOOK_PATH}/rpc"  # under the reserved /runtime prefix: no app route can collide
 
 
 def client_binding(

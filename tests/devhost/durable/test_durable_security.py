@@ -110,9 +110,9 @@ async def test_a_cross_site_text_plain_terminate_is_refused(host: Harness) -> No
 
 async def test_the_sdk_rpc_path_needs_the_key(host: Harness) -> None:
     async with httpx.AsyncClient(base_url=host.base_url, timeout=10) as http:
-        assert (await http.get("/durabletask/wrong/instances/")).status_code == 401
-        assert (await http.get("/durabletask/instances/")).status_code == 401
-        assert (await http.get(f"/durabletask/{host.system_key}/instances/")).status_code == 200
+        assert (await http.get(f"{API}/rpc/wrong/instances/")).status_code == 401
+        assert (await http.get(f"{API}/rpc/instances/")).status_code == 401
+        assert (await http.get(f"{API}/rpc/{host.system_key}/instances/")).status_code == 200
 
 
 async def test_the_unmodified_durable_client_still_works(host: Harness) -> None:

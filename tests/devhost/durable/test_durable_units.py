@@ -54,7 +54,7 @@ def test_client_binding_is_read_by_the_sdk() -> None:
         json.dumps(client_binding("http://127.0.0.1:7071", "Hub", system_key="K123"))
     )
     # the SDK adds paths only to rpcBaseUrl, so the key is a path segment there (devhost/guard.py)
-    assert binding.rpc_base_url == "http://127.0.0.1:7071/durabletask/K123/"
+    assert binding.rpc_base_url == "http://127.0.0.1:7071/runtime/webhooks/durabletask/rpc/K123/"
     assert binding.task_hub_name == "Hub"
     status_url = binding.management_urls["statusQueryGetUri"]
     assert status_url.startswith(
