@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devhost.durable.binding import WEBHOOK_PATH, management_urls
-from devhost.durable.events import EventType, parse_iso
+from devhost.durable.events import parse_iso
+from devhost.durable.history_view import public_history
 
 if TYPE_CHECKING:
     from devhost.durable.engine import DurableEngine
@@ -104,28 +105,9 @@ def status_json(
         "lastUpdatedTime": iso_seconds(row.updated),
     }
     if show_history:
-        body["historyEvents"] = public_history(engine.history_events(row.instance_id), show_history_output)
+        events = engine.history_events(row.instance_id)
+        body["historyEvents"] = public_history(events, show_history_output, show_input)
     return body
-
-
-def public_history(events: list[dict[str, Any]], with_output: bool) -> list[dict[str, Any]]:
-    """History as the monitor API shows it: type names, scheduling rows folded into their completions."""
-    scheduled = {e["EventId"]: e for e in events if e["EventType"] == EventType.TaskScheduled}
-    shown: list[dict[str, Any]] = []
-    for ev in events:
-        kind = EventType(ev["EventType"])
-        if kind in (EventType.OrchestratorStarted, EventType.OrchestratorCompleted, EventType.TaskScheduled):
-            continue
-        row = {k: v for k, v in ev.items() if k not in ("EventId", "IsPlayed")}
-        row["EventType"] = kind.name
-        origin = scheduled.get(ev.get("TaskScheduledId", -2))
-        if kind in (EventType.TaskCompleted, EventType.TaskFailed) and origin is not None:
-            row["FunctionName"] = origin.get("Name")
-            row["ScheduledTime"] = origin.get("Timestamp")
-        if not with_output:
-            row.pop("Result", None)
-        shown.append(row)
-    return shown
 
 
 def check_status(request: Request, engine: DurableEngine, instance_id: str) -> dict[str, str]:
