@@ -30,9 +30,11 @@ from devhost.config import (
     CorsOptions,
     Environment,
     HostConfig,
+    HostConfigError,
     load_host_json,
     read_local_cors,
     read_local_settings,
+    resolve_binding_settings,
 )
 from devhost.functions import FunctionIndex, FunctionInfo, load_app
 from devhost.guard import HostGuard, listen_names
@@ -130,6 +132,11 @@ class LocalHost:
         if self.cors is None:
             self.cors = read_local_cors(self.script_root)
         self.index = load_app(self.script_root)
+        try:
+            for function in self.index.functions.values():
+                resolve_binding_settings(function.name, function.bindings)
+        except HostConfigError as exc:
+            raise HostStartError(str(exc)) from None
         sock = self._sock = bind_socket(self.bind_host, self.requested_port)
         base_url = f"http://{self.bind_host}:{sock.getsockname()[1]}"
         await self._start_signalr()
