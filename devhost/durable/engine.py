@@ -35,7 +35,13 @@ from devhost.durable import replay, retries
 from devhost.durable.actions import CONTINUE, ActionApplier, Effects
 from devhost.durable.api import management_routes
 from devhost.durable.binding import client_binding
-from devhost.durable.entities import entity_id, response_event, run_batch, split_entity_id
+from devhost.durable.entities import (
+    entity_id,
+    log_signal_failure,
+    response_event,
+    run_batch,
+    split_entity_id,
+)
 from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.replay import played_json
 from devhost.durable.rewind import plan_rewind
@@ -820,6 +826,8 @@ class DurableEngine:
             for message, result in zip(batch, outcome.results, strict=False):
                 parent = message.payload.get("parent")
                 if message.payload.get("isSignal") or not parent:
+                    if result.get("isError"):
+                        log_signal_failure(target, message.payload.get("op"), result.get("result"))
                     continue
                 raised = response_event(message.payload, result)
                 self._post(
