@@ -39,7 +39,7 @@ from devhost.config import (
 from devhost.functions import FunctionIndex, FunctionInfo, load_app
 from devhost.guard import HostGuard, listen_names
 from devhost.http_trigger import HttpTriggers
-from devhost.invoke import Invoker, check_bindings
+from devhost.invoke import Invoker, check_bindings, check_durable_bindings
 from devhost.outputs import OutputDispatcher
 from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
@@ -145,11 +145,15 @@ class LocalHost:
         client_json = self.engine.client_binding_json if self.engine is not None else None
         self._invoker = Invoker(self._outputs, client_json)
         for function in self.index.functions.values():
-            if function.trigger_type not in DURABLE_TRIGGERS:
-                try:
+            try:
+                if function.trigger_type in ("orchestrationTrigger", "entityTrigger"):
+                    check_durable_bindings(function)
+                else:  # activities get their other bindings like any function, so they are checked alike
                     check_bindings(function, self.engine is not None)
-                except ValueError as exc:
-                    raise HostStartError(str(exc)) from None
+            except ValueError as exc:
+                raise HostStartError(str(exc)) from None
+        if self.engine is not None:
+            self.engine.invoker = self._invoker
         try:
             self.http = HttpTriggers(
                 self.index.of_type("httpTrigger"), self.config.route_prefix, self._invoker

@@ -47,6 +47,7 @@ from devhost.durable.replay import played_json
 from devhost.durable.rewind import plan_rewind
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
 from devhost.functions import FunctionIndex, FunctionInfo
+from devhost.invoke import Invoker
 
 log = logging.getLogger("devhost.durable")
 
@@ -109,6 +110,7 @@ class DurableEngine:
     ) -> None:
         self.index = index
         self.system_key = system_key  # carried in the URLs handed out; the host's guard checks it
+        self.invoker: Invoker | None = None  # set by the host: runs activities with all their bindings
         self.state_dir = Path(state_dir)
         options = (host_json.get("extensions") or {}).get("durableTask") or {}
         self.hub_name = str(options.get("hubName") or "TestHubName")
@@ -403,12 +405,10 @@ class DurableEngine:
                 if text is None
                 else ActivityTriggerConverter.decode(meta.Datum(text, "json"), trigger_metadata=None)
             )
-            kwargs = {str(info.trigger["name"]): value}
-            fn = info.callable
             deadline = asyncio.timeout(self.function_timeout)  # no extra task per call, unlike wait_for
             try:
                 async with deadline:
-                    result = await self._call_activity(fn, kwargs)
+                    result = await self._call_activity(info, value)
             except TimeoutError:
                 if not deadline.expired():
                     raise
@@ -427,7 +427,13 @@ class DurableEngine:
         result_text = None if encoded in (None, "null") else encoded
         return event(EventType.TaskCompleted, utcnow(), TaskScheduledId=seq, Result=result_text)
 
-    async def _call_activity(self, fn: Any, kwargs: dict[str, Any]) -> Any:
+    async def _call_activity(self, info: FunctionInfo, value: Any) -> Any:
+        """Through the host's invoker when there is one: the activity's other bindings (outputs,
+        ``durableClient``, ``context``) are served like any function's, as the worker does."""
+        if self.invoker is not None:
+            return await self.invoker.invoke(info, value, executor=self._pool)
+        fn = info.callable
+        kwargs = {str(info.trigger["name"]): value}
         if inspect.iscoroutinefunction(fn):
             return await fn(**kwargs)
         loop = asyncio.get_running_loop()
