@@ -259,9 +259,12 @@ class LocalHost:
             from devhost.durable.engine import DurableEngine
         except ImportError:
             raise HostStartError("this app uses Durable Functions but devhost.durable is missing") from None
-        return DurableEngine(
-            self.index, self.state_dir / "durable", self.config.raw, base_url, system_key=self.system_key
-        )
+        try:
+            return DurableEngine(
+                self.index, self.state_dir / "durable", self.config.raw, base_url, system_key=self.system_key
+            )
+        except ValueError as exc:  # a bad extensions.durableTask option
+            raise HostStartError(f"{self.script_root / 'host.json'}: {exc}") from None
 
     def _asgi_app(self) -> Starlette:
         assert self.http is not None

@@ -165,7 +165,8 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
     async def start(request: Request) -> Response:
         name = request.path_params["fn"]
         has_input, value = await read_json_body(request)
-        instance_id = engine.start_new(name, request.path_params.get("id"), value, has_input)
+        version = request.query_params.get("version")
+        instance_id = engine.start_new(name, request.path_params.get("id"), value, has_input, version)
         timeout = request.query_params.get("timeout")
         if timeout and request.query_params.get("pollingInterval"):
             try:

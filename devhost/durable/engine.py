@@ -46,6 +46,7 @@ from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.replay import played_json
 from devhost.durable.rewind import plan_rewind
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
+from devhost.durable.versioning import VersionPolicy
 from devhost.functions import FunctionIndex, FunctionInfo
 from devhost.invoke import Invoker
 
@@ -114,6 +115,10 @@ class DurableEngine:
         self.state_dir = Path(state_dir)
         options = (host_json.get("extensions") or {}).get("durableTask") or {}
         self.hub_name = str(options.get("hubName") or "TestHubName")
+        self.versioning = VersionPolicy.from_options(options)
+        self._rejected: set[str] = (
+            set()
+        )  # instances left unrun by versionFailureStrategy Reject (logged once)
         self.max_activities = int(options.get("maxConcurrentActivityFunctions") or 10 * _cpu_count())
         self.max_entity_batch = int(options.get("maxEntityOperationBatchSize") or 5000)
         self.function_timeout_text = str(host_json.get("functionTimeout") or "00:30:00")
@@ -285,6 +290,8 @@ class DurableEngine:
                             live.deferred = True
                             asyncio.get_running_loop().call_later(until - now, self._undefer, instance_id)
                         continue
+                if self._rejected_by_version(live.row):
+                    continue
                 started = time.perf_counter()
                 try:
                     self._episode(live)
@@ -293,6 +300,18 @@ class DurableEngine:
                     log.exception("orchestrator episode failed in the host", extra={"count": 1})
                     self._fail_for_host_error(live, exc)
                 await asyncio.sleep(0)
+
+    def _rejected_by_version(self, row: InstanceRow) -> bool:
+        """versionFailureStrategy Reject: an instance this worker's version may not run stays as it is."""
+        if self.versioning.failure != "Reject":
+            return False
+        reason = self.versioning.mismatch(row.progress.get("version"))
+        if reason is None:
+            return False
+        if row.instance_id not in self._rejected:
+            self._rejected.add(row.instance_id)
+            log.warning("orchestration %s not run: %s", row.instance_id, reason)
+        return True
 
     def _fail_for_host_error(self, live: Live, exc: Exception) -> None:
         """A bug or bad state in the host (not user code) fails the instance instead of wedging it."""
@@ -492,8 +511,11 @@ class DurableEngine:
         current += [m.payload["event"] for m in inbox.arrivals]  # in arrival order, as DTFx delivers them
 
         info = self._function(row.name, "orchestrationTrigger")
+        version_problem = self.versioning.mismatch(row.progress.get("version"))
         if info is None:
             outcome = replay.EpisodeOutcome(state={}, error=f"The function '{row.name}' doesn't exist.")
+        elif version_problem is not None:  # versionFailureStrategy Fail (Reject never gets here)
+            outcome = replay.EpisodeOutcome(state={}, error=version_problem)
         else:
             context = replay.context_json(row.instance_id, row.parent_id, row.input, live.played, current)
             outcome = replay.invoke(info.callable, context)
@@ -555,8 +577,8 @@ class DurableEngine:
             else:
                 self.store.append_history(row.instance_id, len(live.played), new_played)
             self.store.save_instance(row)
-            for name, child_id, child_input, seq in effects.children:
-                self._start_child(step, row, name, child_id, child_input, seq)
+            for name, child_id, child_input, seq, version in effects.children:
+                self._start_child(step, row, name, child_id, child_input, seq, version)
             for queue, target, payload, visible_at in effects.posts:
                 self._post(step, queue, target, payload, visible_at)
             if parent_event is not None and row.parent_id:
@@ -577,7 +599,7 @@ class DurableEngine:
             EventType.ExecutionStarted,
             now,
             Name=row.name,
-            Version="",
+            Version=row.progress.get("version") or "",
             Input=row.input,
             OrchestrationInstance={"InstanceId": row.instance_id, "ExecutionId": row.execution_id},
             ParentInstance=(
@@ -591,10 +613,16 @@ class DurableEngine:
     # instances -------------------------------------------------------------------------------------------
 
     def _new_row(
-        self, name: str, instance_id: str, input_json: str | None, parent: InstanceRow | None, seq: int | None
+        self,
+        name: str,
+        instance_id: str,
+        input_json: str | None,
+        parent: InstanceRow | None,
+        seq: int | None,
+        version: str = "",
     ) -> InstanceRow:
         now = time.time()
-        progress: dict[str, Any] = {"next_seq": 0, "actions_done": 0, "retries": {}}
+        progress: dict[str, Any] = {"next_seq": 0, "actions_done": 0, "retries": {}, "version": version}
         if parent is not None:
             progress["parent_exec"] = parent.execution_id
         return InstanceRow(
@@ -613,7 +641,14 @@ class DurableEngine:
         )
 
     def _start_child(
-        self, step: _Step, parent: InstanceRow, name: str, child_id: str, child_input: Any, seq: int
+        self,
+        step: _Step,
+        parent: InstanceRow,
+        name: str,
+        child_id: str,
+        child_input: Any,
+        seq: int,
+        version: str,
     ) -> None:
         existing = self.store.load_instance(child_id)
         if existing is not None and existing.status not in TERMINAL:
@@ -626,7 +661,7 @@ class DurableEngine:
             )
             self._post(step, ORCH, parent.instance_id, {"event": failed, "exec": parent.execution_id})
             return
-        row = self._new_row(name, child_id, json.dumps(child_input), parent, seq)
+        row = self._new_row(name, child_id, json.dumps(child_input), parent, seq, version)
         self.store.delete_instance(child_id)
         self.store.save_instance(row)
         step.started.append(row)
@@ -637,14 +672,23 @@ class DurableEngine:
         row.status = "Running"
         row.output = None
         parent_exec = row.progress.get("parent_exec")
-        row.progress = {"next_seq": 0, "actions_done": 0, "retries": {}}
+        version = row.progress.get("version") or ""  # an instance keeps its version across continue_as_new
+        row.progress = {"next_seq": 0, "actions_done": 0, "retries": {}, "version": version}
         if parent_exec:
             row.progress["parent_exec"] = parent_exec
 
     # public operations (used by the HTTP API) --------------------------------------------------------------
 
-    def start_new(self, name: str, instance_id: str | None, input_value: Any, has_input: bool) -> str:
-        """Create an instance of orchestrator ``name``; ``input_value`` is the parsed request body."""
+    def start_new(
+        self,
+        name: str,
+        instance_id: str | None,
+        input_value: Any,
+        has_input: bool,
+        version: str | None = None,
+    ) -> str:
+        """Create an instance of orchestrator ``name``; ``input_value`` is the parsed request body;
+        ``version`` as given on start, else host.json's ``defaultVersion``."""
         info = self._function(name, "orchestrationTrigger")
         if info is None:
             raise EngineError(
@@ -655,9 +699,9 @@ class DurableEngine:
         existing = self.store.load_instance(instance_id)
         if existing is not None and existing.status not in TERMINAL:
             raise EngineError(409, f"An instance with ID '{instance_id}' already exists and is running.")
-        row = self._new_row(
-            info.name, instance_id, json.dumps(input_value) if has_input else None, None, None
-        )
+        input_json = json.dumps(input_value) if has_input else None
+        version_text = self.versioning.version_for_new(version)
+        row = self._new_row(info.name, instance_id, input_json, None, None, version_text)
         with self._step() as step:
             self.store.delete_instance(instance_id)
             self.store.save_instance(row)
@@ -764,7 +808,13 @@ class DurableEngine:
                         rewind_children.append(ev["InstanceId"])
                     else:
                         self._start_child(
-                            step, row, ev["Name"], ev["InstanceId"], ev.get("Input"), ev["EventId"]
+                            step,
+                            row,
+                            ev["Name"],
+                            ev["InstanceId"],
+                            ev.get("Input"),
+                            ev["EventId"],
+                            ev.get("Version") or "",
                         )
             self._active[instance_id] = live
             self._mark_ready(instance_id)

@@ -7,9 +7,11 @@ import logging
 from pathlib import Path
 
 import azure.durable_functions as df
+import httpx
 import pytest
 from durable_harness import Harness, running_engine
 
+from devhost.durable.versioning import compare_versions
 from devhost.host import HostStartError, LocalHost
 from localqueue import LocalQueue
 
@@ -74,3 +76,85 @@ async def test_a_binding_the_host_cannot_give_fails_the_start(
     with pytest.raises(HostStartError) as info:
         await LocalHost(app, tmp_path / "state", port=0).start()
     assert expected in str(info.value)
+
+
+VERSIONED = {"extensions": {"durableTask": {"defaultVersion": "2.0"}}}
+
+
+async def test_new_instances_get_the_default_version_or_the_one_given(tmp_path: Path) -> None:
+    async with running_engine(tmp_path / "state", app="versioned_app", host_json=VERSIONED) as host:
+        current = await host.client.start_new("billing")
+        pinned = await host.client.start_new("billing", version="1.0")
+        assert (await host.wait(current)).output == "v2 path: charged under 2.0"
+        assert (await host.wait(pinned)).output == "v1 path"
+        started = host.engine.history_events(pinned)[1]
+        assert started["EventType"] == 0 and started["Version"] == "1.0"
+        parent = await host.client.start_new("billing_parent")
+        assert (await host.wait(parent)).output == ["v2 path: charged under 2.0", "v1 path"]
+        looped = await host.client.start_new("billing_loop", version="1.5")
+        assert (await host.wait(looped)).output == "1.5"  # kept across continue_as_new
+        async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
+            r = await http.post("/orchestrators/billing?version=1.0")
+            assert r.status_code == 202
+        assert (await host.wait(r.json()["id"])).output == "v1 path"
+
+
+async def test_without_a_default_version_instances_have_none(host: Harness) -> None:
+    instance_id = await host.client.start_new("chain", None, ["V"])
+    await host.wait(instance_id)
+    assert host.engine.history_events(instance_id)[1]["Version"] == ""
+
+
+async def test_a_newer_instance_is_left_unrun_by_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="devhost.durable")
+    async with running_engine(tmp_path / "state", app="versioned_app", host_json=VERSIONED) as host:
+        newer = await host.client.start_new("billing", version="3.0")
+        older = await host.client.start_new("billing", version="1.0")
+        assert (await host.wait(older)).output == "v1 path"
+        status = await host.client.get_status(newer)
+        assert (
+            status.runtime_status.value == "Pending"
+        )  # versionFailureStrategy Reject: kept for a newer worker
+    assert any("greater than the worker version '2.0'" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("match", "version", "reason"),
+    [
+        (
+            "CurrentOrOlder",
+            "10.0",
+            "The orchestration version '10.0' is greater than the worker version '2.0'.",
+        ),
+        ("Strict", "1.0", "The orchestration version '1.0' does not match the worker version '2.0'."),
+    ],
+)
+async def test_a_mismatched_instance_fails_with_the_fail_strategy(
+    tmp_path: Path, match: str, version: str, reason: str
+) -> None:
+    options = {"defaultVersion": "2.0", "versionMatchStrategy": match, "versionFailureStrategy": "Fail"}
+    host_json = {"extensions": {"durableTask": options}}
+    async with running_engine(tmp_path / "state", app="versioned_app", host_json=host_json) as host:
+        instance_id = await host.client.start_new("billing", version=version)
+        status = await host.wait(instance_id)
+        assert status.runtime_status.value == "Failed"
+        assert reason in status.output
+        ok = await host.client.start_new("billing")
+        assert (await host.wait(ok)).output == "v2 path: charged under 2.0"
+
+
+async def test_an_unknown_version_strategy_fails_the_start(tmp_path: Path) -> None:
+    host_json = {"extensions": {"durableTask": {"versionMatchStrategy": "Newest"}}}
+    with pytest.raises(HostStartError) as info:
+        async with running_engine(tmp_path / "state", app="versioned_app", host_json=host_json):
+            pass
+    assert "versionMatchStrategy" in str(info.value)
+
+
+def test_versions_compare_as_documented() -> None:
+    assert compare_versions("1.10", "1.9") > 0  # System.Version parts, not text
+    assert compare_versions("", "0.1") < 0 and compare_versions(None, "") == 0
+    assert compare_versions("Release-B", "release-a") > 0 and compare_versions("v2", "V2") == 0
+    assert compare_versions("2025-01-02", "2025-01-10") < 0
