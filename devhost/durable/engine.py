@@ -86,6 +86,8 @@ class Live:
     deferred: bool = False
     #: the inbox holds something other than activity results (an event, a timer, an entity response)
     urgent: bool = False
+    #: bumped by suspend/resume: an episode that was running in the SDK thread meanwhile is dropped
+    generation: int = 0
 
 
 @dataclass
@@ -139,6 +141,10 @@ class DurableEngine:
         self._timer_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: ThreadPoolExecutor | None = None
+        # The SDK's orchestrator and entity handle() run here, one at a time, never on the event loop: a
+        # long replay must not hold up HTTP requests (the worker runs them off its gRPC loop too). One
+        # thread keeps SDK calls serial (its warnings capture is process-global).
+        self._sdk_thread: ThreadPoolExecutor | None = None
         self._changed = asyncio.Event()
         self.routes = management_routes(self)
 
@@ -154,6 +160,7 @@ class DurableEngine:
         """Open the state, resume every unfinished instance and pending message, start the loops."""
         self._store = DurableStore(self.state_dir / "durable.sqlite3")
         self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="activity")
+        self._sdk_thread = ThreadPoolExecutor(1, thread_name_prefix="durable-sdk")
         for row in self.store.query_instances("status NOT IN ('Completed','Failed','Terminated','Canceled')"):
             live = Live(row)
             live.played = self.store.load_history(row.instance_id)
@@ -180,6 +187,9 @@ class DurableEngine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._sdk_thread is not None:
+            self._sdk_thread.shutdown(wait=True, cancel_futures=True)
+            self._sdk_thread = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -294,7 +304,7 @@ class DurableEngine:
                     continue
                 started = time.perf_counter()
                 try:
-                    self._episode(live)
+                    await self._episode(live)
                     live.episode_seconds = time.perf_counter() - started
                 except Exception as exc:
                     log.exception("orchestrator episode failed in the host", extra={"count": 1})
@@ -397,7 +407,7 @@ class DurableEngine:
             while self._entity_ready:
                 target = self._entity_ready.popleft()
                 try:
-                    self._entity_batch(target)
+                    await self._entity_batch(target)
                 except Exception:
                     log.exception("entity batch failed in the host", extra={"count": 1})
                 await asyncio.sleep(0)
@@ -476,7 +486,10 @@ class DurableEngine:
 
     # orchestrator episodes -------------------------------------------------------------------------------
 
-    def _episode(self, live: Live, one_external: bool = False) -> None:
+    async def _in_sdk_thread(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._sdk_thread, fn, *args)
+
+    async def _episode(self, live: Live, one_external: bool = False) -> None:
         """Deliver the inbox to the orchestrator once, apply its actions, persist it all in one step.
 
         External events are delivered together, except when the orchestrator continues as new: then the
@@ -518,7 +531,11 @@ class DurableEngine:
             outcome = replay.EpisodeOutcome(state={}, error=version_problem)
         else:
             context = replay.context_json(row.instance_id, row.parent_id, row.input, live.played, current)
-            outcome = replay.invoke(info.callable, context)
+            generation = live.generation
+            outcome = await self._in_sdk_thread(replay.invoke, info.callable, context)
+            if self._active.get(row.instance_id) is not live or live.generation != generation:
+                self._drop_episode(live, saved)
+                return
         state, failure = outcome.state, outcome.error
         flat = replay.flatten(state.get("actions"))
         new_actions = flat[int(row.progress.get("actions_done", 0)) :]
@@ -528,7 +545,7 @@ class DurableEngine:
         if continues and inbox.externals > 1:
             live.inbox, live.first_pending, live.kick = saved[0], saved[1], saved[2]
             row.progress = json.loads(saved[3])
-            self._episode(live, one_external=True)
+            await self._episode(live, one_external=True)
             return
 
         before_walk = (json.dumps(row.progress), len(effects.produced))
@@ -593,6 +610,16 @@ class DurableEngine:
             self._active.pop(row.instance_id, None)
         elif live.inbox:
             self._mark_ready(row.instance_id)
+
+    def _drop_episode(self, live: Live, saved: tuple[list[MessageRow], float, bool, str]) -> None:
+        """Terminate, suspend or purge came while the SDK ran: the episode had no effects yet (they happen
+        at its commit), so it is forgotten and its messages go back to the inbox for a later one."""
+        known = {m.id for m in saved[0]}
+        live.inbox = saved[0] + [m for m in live.inbox if m.id not in known]
+        live.first_pending, live.kick = saved[1], saved[2]
+        live.row.progress = json.loads(saved[3])
+        if self._active.get(live.row.instance_id) is live:
+            self._mark_ready(live.row.instance_id)
 
     def _execution_started(self, row: InstanceRow, now: Any) -> dict[str, Any]:
         return event(
@@ -770,6 +797,7 @@ class DurableEngine:
             return
         kind = EventType.ExecutionSuspended if suspended else EventType.ExecutionResumed
         marker = event(kind, utcnow(), Reason=reason)
+        live.generation += 1
         with self._step() as step:
             live.row.status = "Suspended" if suspended else "Running"
             live.row.updated = time.time()
@@ -862,7 +890,7 @@ class DurableEngine:
     def list_entities(self, name: str) -> list[tuple[str, bool, str | None, float]]:
         return self.store.list_entities(entity_id(name, ""))
 
-    def _entity_batch(self, target: str) -> None:
+    async def _entity_batch(self, target: str) -> None:
         pending = self._entity_ops.pop(target, [])
         if not pending:
             return
@@ -875,7 +903,8 @@ class DurableEngine:
         loaded = self.store.load_entity(target)
         exists, state = (loaded[0], loaded[1]) if loaded else (False, None)
         info = self._function(name, "entityTrigger")
-        outcome = run_batch(info.callable if info else None, target, exists, state, batch)
+        handle = info.callable if info else None
+        outcome = await self._in_sdk_thread(run_batch, handle, target, exists, state, batch)
         with self._step() as step:
             self.store.delete_messages([m.id for m in batch])
             self.store.save_entity(target, outcome.exists, outcome.state, time.time())

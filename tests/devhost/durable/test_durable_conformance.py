@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 
 import azure.durable_functions as df
@@ -158,3 +159,53 @@ def test_versions_compare_as_documented() -> None:
     assert compare_versions("", "0.1") < 0 and compare_versions(None, "") == 0
     assert compare_versions("Release-B", "release-a") > 0 and compare_versions("v2", "V2") == 0
     assert compare_versions("2025-01-02", "2025-01-10") < 0
+
+
+async def test_a_long_orchestrator_replay_does_not_hold_up_http_requests(tmp_path: Path) -> None:
+    """The episode runs in the SDK thread: while it blocks, HTTP triggers and the management API answer."""
+    async with running_engine(tmp_path / "state", app="gated_app") as host:
+        app_module = sys.modules["function_app"]
+        instance_id = await host.client.start_new("gated")
+        assert await asyncio.to_thread(app_module.ENTERED.wait, 10)
+        try:
+            async with httpx.AsyncClient(timeout=5) as http:
+                assert (await http.get(f"{host.base_url}/api/ping")).text == "pong"
+                status = await http.get(f"{host.api}/instances/{instance_id}", headers=host.key_header)
+                assert status.json()["runtimeStatus"] in ("Pending", "Running")
+            await host.client.signal_entity(df.EntityId("Tally", "t"), "add")  # queued behind the episode
+        finally:
+            app_module.GATE.set()
+        assert (await host.wait(instance_id)).output is True  # released by the test, not by the time-out
+        for _ in range(200):
+            state = await host.client.read_entity_state(df.EntityId("Tally", "t"))
+            if state.entity_exists:
+                break
+            await asyncio.sleep(0.02)
+        assert state.entity_state == 1
+
+
+async def test_terminate_and_suspend_during_a_running_episode_win(tmp_path: Path) -> None:
+    async with running_engine(tmp_path / "state", app="gated_app") as host:
+        app_module = sys.modules["function_app"]
+        ended = await host.client.start_new("gated")
+        assert await asyncio.to_thread(app_module.ENTERED.wait, 10)
+        await host.client.terminate(ended, "stop")
+        app_module.ENTERED.clear()
+        second = await host.client.start_new("gated")
+        app_module.GATE.set()  # the terminated one's episode finishes now; its result must be dropped
+        await host.wait(ended)
+        assert (await host.wait(second)).output is True
+        status = await host.client.get_status(ended)
+        assert status.runtime_status.value == "Terminated" and status.output == "stop"
+
+        app_module.GATE.clear()
+        app_module.ENTERED.clear()
+        held = await host.client.start_new("gated")
+        assert await asyncio.to_thread(app_module.ENTERED.wait, 10)
+        await host.client.suspend(held, "hold")
+        app_module.GATE.set()
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+        assert (await host.client.get_status(held)).runtime_status.value == "Suspended"
+        await host.client.resume(held, "go")
+        assert (await host.wait(held)).output is True
