@@ -209,3 +209,11 @@ async def test_terminate_and_suspend_during_a_running_episode_win(tmp_path: Path
         assert (await host.client.get_status(held)).runtime_status.value == "Suspended"
         await host.client.resume(held, "go")
         assert (await host.wait(held)).output is True
+
+
+async def test_custom_classes_and_a_class_style_entity(tmp_path: Path) -> None:
+    async with running_engine(tmp_path / "state", app="custom_types_app") as host:
+        instance_id = await host.client.start_new("ordering")
+        status = await host.wait(instance_id)
+        assert status.runtime_status.value == "Completed", status.output
+        assert status.output == {"item": "cups", "quantity": 6, "cart": 6}
