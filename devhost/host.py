@@ -40,7 +40,7 @@ from devhost.functions import FunctionIndex, FunctionInfo, load_app
 from devhost.guard import HostGuard, listen_names
 from devhost.http_trigger import HttpTriggers
 from devhost.invoke import Invoker, check_bindings, check_durable_bindings
-from devhost.outputs import OutputDispatcher
+from devhost.outputs import OutputDispatcher, OutputError
 from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
 from devhost.signalr.connection_string import SignalRConnectionString
@@ -150,7 +150,8 @@ class LocalHost:
                     check_durable_bindings(function)
                 else:  # activities get their other bindings like any function, so they are checked alike
                     check_bindings(function, self.engine is not None)
-            except ValueError as exc:
+                    self._outputs.check(function)
+            except (ValueError, OutputError) as exc:
                 raise HostStartError(str(exc)) from None
         if self.engine is not None:
             self.engine.invoker = self._invoker
