@@ -14,6 +14,13 @@ from devhost.config import CorsOptions
 from devhost.host import HostStartError, LocalHost
 from devhost.system_key import key_file
 
+#: What the local host deliberately does not do that Azure does (said at every start).
+DIFFERENCES = (
+    "function keys and auth levels on HTTP triggers are not enforced; no maxConcurrentRequests, "
+    "functionTimeout only for activities, no queue lease renewal, no blob/Event Hubs/Service Bus/Cosmos "
+    "triggers, no call_http"
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devhost", description="Local Azure Functions host")
@@ -66,6 +73,7 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"        {fn.name}: {detail}\n")
     if host.signalr is not None:
         print(f"SignalR stand-in: {host.signalr.endpoint}")
+    print(f"Differences from Azure: {DIFFERENCES} (docs/devhost.md)")
     where = key_file(state)
     if host.system_key_created:
         print(f"System key (shown once; stored in {where}): {host.system_key}")

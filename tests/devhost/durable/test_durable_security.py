@@ -167,5 +167,6 @@ def test_cli_prints_the_key_once(tmp_path: Path) -> None:
     first = start_and_read()
     key = read_system_key(tmp_path / "state")
     assert f"System key (shown once; stored in {key_file(tmp_path / 'state')}): {key}" in first
+    assert "Differences from Azure: function keys and auth levels on HTTP triggers are not enforced" in first
     second = start_and_read()
     assert key not in second and str(key_file(tmp_path / "state")) in second
