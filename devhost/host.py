@@ -274,7 +274,9 @@ class LocalHost:
             Route("/admin/functions", self._functions, methods=["GET"]),
         ]
         if self.engine is not None:
-            routes.extend(self.engine.routes)
+            from devhost.durable.api import management_routes
+
+            routes.extend(management_routes(self.engine))
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]
         routes.append(Route("/{path:path}", self.http.handle, methods=methods))
         origins = self.cors.origins if self.cors is not None else ()

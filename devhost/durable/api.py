@@ -16,10 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devhost.durable.binding import WEBHOOK_PATH, management_urls
+from devhost.durable.core import EngineError
 from devhost.durable.events import parse_iso
 from devhost.durable.history_view import public_history
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: the engine does not import this module, so there is no cycle
     from devhost.durable.engine import DurableEngine
     from devhost.durable.store import InstanceRow
 
@@ -148,8 +149,6 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
 
     def handler(fn: Any) -> Any:
         async def endpoint(request: Request) -> Response:
-            from devhost.durable.engine import EngineError
-
             try:
                 response: Response = await fn(request)
                 return response
