@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from devhost.config import HostConfigError
 from devhost.functions import AppLoadError, load_app
 from devhost.host import LocalHost
 
 APPS = Path(__file__).parent / "apps"
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def run_to_completion(client: httpx.AsyncClient, status_url: str) -> dict:
@@ -106,3 +109,26 @@ def test_the_entry_file_name_comes_from_python_script_file_name(
     )
     monkeypatch.setenv("PYTHON_SCRIPT_FILE_NAME", "main_app.py")
     assert set(load_app(tmp_path).functions) == {"x"}
+
+
+def test_a_malformed_host_json_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "function_app.py").write_text("import azure.functions as func\napp = func.FunctionApp()\n")
+    (tmp_path / "host.json").write_text('{"version": "2.0", "extensions": {')
+    with pytest.raises(HostConfigError) as info:
+        asyncio.run(LocalHost(tmp_path, tmp_path / "state", port=0).start())
+    assert str(tmp_path / "host.json") in str(info.value) and "not valid JSON" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_the_cli_refuses_a_broken_app_with_one_line_and_no_stack_trace(tmp_path: Path) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.functions as func\n\nraise RuntimeError('no database')\n"
+    )
+    command = [sys.executable, "-m", "devhost", "start", "--script-root", str(tmp_path), "--port", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: {tmp_path / 'function_app.py'}: function_app.py line 3: RuntimeError: no database"
+    ]
+    assert "Traceback" not in done.stderr
