@@ -4,10 +4,15 @@ acuity cue), not by a catalogue phrase, with the same context rules and its own,
 from __future__ import annotations
 
 import pytest
+from agentkit import NOW, PRACTICE_ID
 
+from reddytalk.agent.brains.local import LocalBrain
 from reddytalk.agent.guardrails import detect_emergency, emergency_reply
+from reddytalk.agent.receptionist import Receptionist, TurnResult
 from reddytalk.agent.safety import acuity
 from reddytalk.agent.safety.detector import prepare
+from reddytalk.agent.state import ConversationState
+from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 
 
 @pytest.mark.parametrize(
@@ -54,3 +59,15 @@ def test_possible_emergency_reply_says_911_if_it_is_one_and_transfers() -> None:
     assert hit is not None and hit.category == acuity.CATEGORY
     reply = emergency_reply(hit)
     assert "if this is an emergency" in reply.lower() and "911" in reply and "staff" in reply
+
+
+async def test_a_possible_emergency_flags_the_call_and_transfers_to_staff_now(
+    documents: EmbeddedDocumentStore, local_brain: LocalBrain
+) -> None:
+    r = Receptionist(documents=documents, brain=local_brain, practice_id=PRACTICE_ID, now=lambda: NOW)
+    events = [e async for e in r.respond(ConversationState(), "my belly pain is unbearable", turn_key="a:1")]
+    result = events[-1]
+    assert isinstance(result, TurnResult)
+    assert result.flags.emergency and result.flags.transfer
+    assert [t.name for t in result.tool_calls] == ["transfer_to_staff"]
+    assert "911" in result.reply and "if this is an emergency" in result.reply.lower()
