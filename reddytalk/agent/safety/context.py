@@ -101,7 +101,7 @@ HISTORY = re.compile(
 RECURRENCE = re.compile(
     r"\b(?:it is|it has|its|they are|he is|she is|i am|it) (?:back|come back|coming back|came back|returned|happening again|starting again|started again)\b"
     r"|\b(?:again|another one|having one|one now|right now|happening now|getting worse|worse than (?:before|ever|usual|last time)"
-    r"|never (?:this|that|been this) bad|like this|this bad|this severe|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
+    r"|even (?:at rest|when resting|while resting|sitting still|sitting down|lying down)|never (?:this|that|been this) bad|like this|this bad|this severe|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
 )
 # Hypotheticals whose scope a present tense does not end: "how would I know if I'm having a stroke".
 HYPOTHETICAL_STRONG = re.compile(
