@@ -19,8 +19,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz
 
+from reddytalk.agent.matching import match_provider, match_type, name_matches, spelled_out
 from reddytalk.agent.speech import say_day, say_hours, say_time, say_when
 from reddytalk.agent.state import ConversationState
+from reddytalk.agent.text import letters, normalise
 from reddytalk.audit import AuditLog
 from reddytalk.errors import Conflict, NotFound, ReddyTalkError, ValidationFailed
 from reddytalk.messages.service import MessageService, Publish
@@ -33,8 +35,6 @@ from reddytalk.stores.documents.base import DocumentStore
 log = logging.getLogger(__name__)
 
 MAX_IDENTIFY_ATTEMPTS = 3
-_TITLES = {"dr", "doctor", "np", "md", "nurse", "practitioner", "the"}
-NAME_MATCH = 82
 NOT_VERIFIED = "I couldn't verify those details."
 SLOTS_SHOWN = 6
 
@@ -147,21 +147,6 @@ def tool_schemas() -> list[dict[str, Any]]:
     return out
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z ]+", "", text.lower().replace("-", " ")).strip()
-
-
-def match_name(said: str, first: str, last: str) -> float:
-    """How well a spoken full name matches a record (0-100), tolerant of STT spelling slips."""
-    spoken, full = _norm(said), _norm(f"{first} {last}")
-    whole = fuzz.token_sort_ratio(spoken, full)
-    words = spoken.split()
-    if len(words) >= 2:
-        parts = (fuzz.ratio(words[0], _norm(first)) + fuzz.ratio(" ".join(words[1:]), _norm(last))) / 2
-        whole = max(whole, parts)
-    return float(whole)
-
-
 class ToolBox:
     """Runs tools for one caller turn against one practice's data."""
 
@@ -221,12 +206,14 @@ class ToolBox:
         if state.identify_attempts >= MAX_IDENTIFY_ATTEMPTS:
             return {"ok": True, "verified": False, "message": NOT_VERIFIED, "attempts_left": 0}
         state.identify_attempts += 1
-        best, score = None, 0.0
-        for patient in await self.repo.patients_born_on(args.date_of_birth):
-            points = match_name(args.name, patient.first_name, patient.last_name)
-            if points > score:
-                best, score = patient, points
-        if best is None or score < NAME_MATCH:
+        said = spelled_out(normalise(args.name))
+        matches = [
+            p
+            for p in await self.repo.patients_born_on(args.date_of_birth)
+            if name_matches(said, p.first_name, p.last_name)
+        ]
+        best = matches[0] if len(matches) == 1 else None  # two look-alike records: never guess
+        if best is None:
             left = MAX_IDENTIFY_ATTEMPTS - state.identify_attempts
             if left == 0:
                 state.identity = "failed"
@@ -356,7 +343,7 @@ class ToolBox:
             "name": practice.name,
             **practice.faq,
         }
-        topic = _norm(args.topic).replace(" ", "_")
+        topic = letters(args.topic).replace(" ", "_")
         key = topic if topic in facts else _closest(topic, list(facts))
         if key is None:
             return {"ok": True, "topic": args.topic, "answer": None, "known_topics": sorted(facts)}
@@ -389,35 +376,19 @@ class ToolBox:
 
     # --- helpers ---------------------------------------------------------------------------------
     async def _provider(self, said: str) -> Provider:
-        """A provider by id, or by a spoken name ("doctor patel", "Sofia Rivera"), titles ignored."""
-        providers = await self.repo.providers()
-        for provider in providers:
-            if provider.id == said:
-                return provider
-        spoken = [w for w in _norm(said).split() if w not in _TITLES]
-        best, points = None, 0.0
-        for provider in providers:
-            for word in spoken:
-                for part in (w for w in _norm(provider.name).split() if w not in _TITLES):
-                    score = fuzz.ratio(word, part)
-                    if score > points:
-                        best, points = provider, score
-        if best is None or points < 80:
+        found = match_provider(said, await self.repo.providers())
+        if found is None:
             raise ValidationFailed("no provider by that name")
-        return best
+        return found
 
     async def _type(self, said: str | None) -> AppointmentType:
         kinds = await self.repo.appointment_types()
         if not said:
             return kinds[0]
-        for kind in kinds:
-            if kind.id == said:
-                return kind
-        scored = [(fuzz.token_set_ratio(_norm(said), _norm(k.name)), k) for k in kinds]
-        points, best = max(scored, key=lambda pair: pair[0])
-        if points < 70:
+        found = match_type(said, kinds)
+        if found is None:
             raise ValidationFailed("no appointment type by that name")
-        return best
+        return found
 
     async def _aware(self, moment: datetime) -> datetime:
         return moment if moment.tzinfo else moment.replace(tzinfo=(await self.repo.practice()).zone)

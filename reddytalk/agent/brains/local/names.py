@@ -1,0 +1,133 @@
+"""Callers' names in what they said: after a cue ("my name is", "it's"), or bare when asked."""
+
+from __future__ import annotations
+
+import re
+
+from reddytalk.agent.brains.local.dates import MONTHS, WEEKDAY_NAMES
+
+_STOP_NAME = set(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "i",
+        "i'm",
+        "im",
+        "my",
+        "me",
+        "this",
+        "that",
+        "yes",
+        "yeah",
+        "no",
+        "hi",
+        "hello",
+        "hey",
+        "um",
+        "uh",
+        "er",
+        "so",
+        "well",
+        "okay",
+        "ok",
+        "name",
+        "names",
+        "born",
+        "birth",
+        "date",
+        "dob",
+        "of",
+        "on",
+        "in",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "please",
+        "thanks",
+        "thank",
+        "you",
+        "sure",
+        "am",
+        "was",
+        "be",
+        "calling",
+        "call",
+        "would",
+        "like",
+        "want",
+        "need",
+        "book",
+        "appointment",
+        "schedule",
+        "cancel",
+        "reschedule",
+        "move",
+        "see",
+        "doctor",
+        "dr",
+        "dr.",
+        "patient",
+        "checkup",
+        "visit",
+        "just",
+        "speaking",
+        "here",
+        "there",
+        "its",
+    ]
+)
+
+
+# --- names ---------------------------------------------------------------------------------------
+NAME_CUE = re.compile(
+    r"\b(?:my name is|my name's|name is|this is|i am|it is|it's|the name is|patient is|for)\s+([a-z' ]+)"
+)
+
+
+def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset()) -> str | None:
+    """A spoken full name after a cue ('my name is …'), or the bare words when the agent asked for it.
+
+    ``common`` holds ordinary words (the intent training vocabulary): a bare phrase made of them is
+    a sentence, not a name.
+    """
+    candidate = None
+    for match in NAME_CUE.finditer(text):
+        candidate = _name_words(match.group(1), common, anchored=True)
+        if candidate:
+            return candidate
+    if expecting:
+        candidate = _name_words(text, common)
+    return candidate
+
+
+def _name_words(chunk: str, common: frozenset[str] = frozenset(), *, anchored: bool = False) -> str | None:
+    """The first run of 2-4 name-like words (right at the start when ``anchored``, i.e. after a cue)."""
+    run: list[str] = []
+    for word in chunk.split():
+        plain = word.replace("'", "")
+        namelike = (
+            plain.isalpha()
+            and word not in _STOP_NAME
+            and word not in MONTHS
+            and word not in WEEKDAY_NAMES
+            and word not in common
+        )
+        if namelike:
+            run.append(word)
+            if len(run) == 4:
+                break
+            continue
+        if len(run) >= 2 or anchored:
+            break
+        run = []
+    return " ".join(run) if 2 <= len(run) <= 4 else None
