@@ -85,9 +85,10 @@ def words_to_numbers(text: str) -> str:
             value, used = _small(tokens[i:])
             if tok in _UNITS and _UNITS[tok] <= 12 and (nxt in _TENS or nxt in {"fifteen", "oh"}):
                 minutes, used2 = _small(tokens[i + 1 + (1 if nxt == "oh" else 0) :])
-                out.append(f"{_UNITS[tok]}:{minutes or 0:02d}")
-                i += 1 + used2 + (1 if nxt == "oh" else 0)
-                continue
+                if (minutes or 0) <= 59:  # "twelve eighty four" is a date's digits, not a time
+                    out.append(f"{_UNITS[tok]}:{minutes or 0:02d}")
+                    i += 1 + used2 + (1 if nxt == "oh" else 0)
+                    continue
             out.append(str(value))
             i += used
             del nxt2

@@ -83,8 +83,8 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
         (rf"\b(\d{{1,2}}) (?:of )?({MONTH_RE}),? (\d{{4}})\b", "dmy"),
         (r"\b(\d{4})[/ -](\d{1,2})[/ -](\d{1,2})\b", "ymd"),
         (r"\b(\d{1,2})[/ -](\d{1,2})[/ -](\d{4})\b", "mdy_num"),
-        (r"\b(\d{1,2})/(\d{1,2})/(\d{2})\b", "mdy_short"),
-        (rf"\b(?:born|birth|dob|birthday)\b.*?\b({MONTH_RE}) (\d{{1,2}}),? (\d{{2}})\b", "mdy_short_named"),
+        (r"\b(\d{1,2})[/ .](\d{1,2})[/ .](\d{2})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short"),
+        (rf"\b({MONTH_RE}) (\d{{1,2}}),? (\d{{2}})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short_named"),
     ]
     for pattern, kind in patterns:
         match = re.search(pattern, text)
@@ -126,9 +126,10 @@ def find_when(text: str, now: datetime) -> Entities:
         ents.day = today + timedelta(days=1)
     elif re.search(r"\btoday\b|\bthis (?:morning|afternoon|evening)\b", text):
         ents.day = today
+    _relative_day(text, today, ents)
     week = re.search(r"\b(next|this|the following) week\b", text)
     wd = re.search(rf"\b(next|this|coming|following)?\s*({WEEKDAY_RE})\b", text)
-    if wd and not ents.day:
+    if wd and not ents.day and not ents.day_end:
         target = _weekday_index(wd.group(2))
         delta = (target - today.weekday()) % 7
         if delta == 0 and wd.group(1) != "this":
@@ -140,7 +141,7 @@ def find_when(text: str, now: datetime) -> Entities:
         ents.day = today + timedelta(days=delta)
         if wd.group(1) in {None, "this", "coming"} and not week:
             ents.extra["weekday"] = target  # a bare weekday: may refer to a week named earlier
-    elif week and not ents.day:
+    elif week and not ents.day and not ents.day_end:
         monday = today - timedelta(days=today.weekday())
         if week.group(1) == "this":
             ents.day, ents.day_end = today, monday + timedelta(days=6)
@@ -152,6 +153,39 @@ def find_when(text: str, now: datetime) -> Entities:
         ents.extra["same_day"] = True
     _find_time(text, ents)
     return ents
+
+
+_AFTER_NEXT = re.compile(rf"\b(?:the )?({WEEKDAY_RE}) after next\b")
+_WEEKS_FROM = re.compile(
+    rf"\b(a|one|1|2|3|4) weeks? from (today|tomorrow|now|(?:next |this )?(?:{WEEKDAY_RE}))\b"
+)
+_COUNT = {"a": 1, "one": 1}
+
+
+def _relative_day(text: str, today: date, ents: Entities) -> None:
+    """ "the Tuesday after next", "a week from Friday", "two weeks from today", "next month"."""
+    after_next = _AFTER_NEXT.search(text)
+    if after_next:
+        delta = (_weekday_index(after_next.group(1)) - today.weekday()) % 7 or 7
+        ents.day = today + timedelta(days=delta + 7)
+        return
+    weeks_from = _WEEKS_FROM.search(text)
+    if weeks_from:
+        count = _COUNT.get(weeks_from.group(1)) or int(weeks_from.group(1))
+        anchor = weeks_from.group(2)
+        if anchor in {"today", "now"}:
+            base = today
+        elif anchor == "tomorrow":
+            base = today + timedelta(days=1)
+        else:
+            name = anchor.split()[-1]
+            base = today + timedelta(days=(_weekday_index(name) - today.weekday()) % 7 or 7)
+        ents.day = base + timedelta(weeks=count)
+        return
+    if re.search(r"\bnext month\b", text):
+        first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        ents.day = first
+        ents.day_end = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def _weekday_index(token: str) -> int:
@@ -194,7 +228,22 @@ def _calendar_day(text: str, now: datetime) -> date | None:
     return parsed.date() if parsed else None
 
 
+_QUARTER_TO = re.compile(r"\b(?:a )?quarter (?:to|till|til|before|of) (\d{1,2})\b")
+_QUARTER_PAST = re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2})\b")
+_HALF_PAST = re.compile(r"\bhalf (?:past|after) (\d{1,2})\b")
+
+
+def spoken_clock(text: str) -> str:
+    """ "quarter to 3" → "2:45", "quarter past 10" → "10:15", "half past 2" → "2:30" (digits in, digits out)."""
+    text = _QUARTER_TO.sub(lambda m: f"{(int(m.group(1)) - 2) % 12 + 1}:45", text)
+    text = _QUARTER_PAST.sub(lambda m: f"{m.group(1)}:15", text)
+    return _HALF_PAST.sub(lambda m: f"{m.group(1)}:30", text)
+
+
 def _find_time(text: str, ents: Entities) -> None:
+    text = spoken_clock(text)
+    if re.search(r"\bfirst thing\b", text) and not ents.daypart:
+        ents.daypart = "morning"
     if re.search(r"\bmorning\b", text):
         ents.daypart = "morning"
     elif re.search(r"\bafternoon\b|\blunch ?time\b|\bafter lunch\b", text):

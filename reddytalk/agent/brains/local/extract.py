@@ -13,33 +13,72 @@ from datetime import datetime
 
 from reddytalk.agent.brains.local.dates import Entities, find_dob, find_when
 from reddytalk.agent.brains.local.names import find_name
-from reddytalk.agent.matching import find_provider, find_type
+from reddytalk.agent.matching import find_provider, find_type, spelled_out
 from reddytalk.agent.text import normalise as clean
-from reddytalk.agent.text import words_to_numbers
+from reddytalk.agent.text import strip_fillers, words_to_numbers
 from reddytalk.practice.models import AppointmentType, Provider
 
 YES = re.compile(
-    r"^(?:yes|yeah|yep|yup|sure|correct|right|ok|okay|please do|please|sounds good|that works|that'?s right|"
-    r"perfect|great|absolutely|definitely|go ahead|do it|book it|that'?s fine|fine|uh huh|mm hmm|affirmative)\b"
+    r"^(?:yes|yeah|yea|yep|yup|ya|sure|correct|right|ok|okay|okey|alright|all right|please do|please|"
+    r"sounds (?:good|great|fine|perfect)|that works|that would work|that'?d work|that should work|works for me|"
+    r"that'?s right|that is right|perfect|great|absolutely|definitely|certainly|of course|go ahead|do it|"
+    r"book it|let'?s do (?:it|that)|that'?s fine|that is fine|that'?s good|fine|good|uh huh|mm hmm|mhm|"
+    r"affirmative|i think so|i guess(?: so)?|i suppose|that one|the one you said|exactly)\b"
 )
 NO = re.compile(r"^(?:no|nope|nah|not really|negative|don'?t|do not|wait|hold on|never mind|nevermind)\b")
 ABANDON = re.compile(
     r"\b(?:never ?mind|forget (?:it|about it)|don'?t bother|leave it(?: as it is)?|keep it|keep my appointment|not anymore)\b"
 )
+# "keep it, just move it": keeping the appointment but changing its time is not giving up.
+KEEP_BUT_MOVE = re.compile(r"\b(?:move|change|push|switch|shift|reschedule|different (?:day|time))\b")
+_REPEATS = re.compile(r"\b(\w+)(?: \1\b)+")
 DONE = re.compile(r"\b(?:that'?s all|that'?s it|that is all|nothing else|i'?m all set|good ?bye|bye)\b")
 TASK_WORDS = (
     ("cancel", re.compile(r"\b(?:cancel|call off|remove my appointment|take me off)\b")),
     (
         "reschedule",
         re.compile(
-            r"\b(?:reschedule|re schedule|rebook|postpone|(?:move|push|bump|switch|shift) (?:my|the|our|his|her|one of)"
+            r"\b(?:reschedule|re schedule|rebook|postpone|(?:move|push|bump|switch|shift) (?:my|the|our|his|her|it|one of)"
             r"|change (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit|physical|follow up|checkup|vaccination|time|date))\b"
+        ),
+    ),
+    (
+        "message_running_late",
+        re.compile(
+            r"\b(?:running (?:a (?:bit|little) |about \w+ minutes |\w+ minutes )?(?:late|behind)|going to be (?:a (?:bit|little) |\w+ minutes )?late"
+            r"|gonna be (?:a (?:bit|little) )?late|be (?:a few|\w+) minutes late|stuck in traffic|late for my appointment)\b"
+        ),
+    ),
+    (
+        "message_refill",
+        re.compile(
+            r"\b(?:refill|refills|refilled|renew (?:my|a) (?:prescription|medication)|prescription renewal"
+            r"|ran out of my|run out of my|running out of my|more of my (?:medication|meds|pills|prescription))\b"
+        ),
+    ),
+    (
+        "message_callback",
+        re.compile(
+            r"\b(?:call me back|callback|call back|leave a message|take a message|pass (?:on )?a message"
+            r"|have (?:someone|somebody|the doctor|a nurse|the nurse|dr \w+|doctor \w+) (?:call|get back to) me"
+            r"|give me a call|return my call|get back to me|message for (?:dr|doctor|the doctor|the nurse|\w+))\b"
         ),
     ),
     (
         "appointments",
         re.compile(
-            r"\b(?:when is my|what time is my|do i have an appointment|my next appointment|check my appointment)\b"
+            r"\b(?:when is my|when'?s my|what time is my|what day is my|do i have an appointment|do i have anything"
+            r"|my next appointment|check (?:on )?my appointment|confirm (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit)"
+            r"|is my (?:\w+ )?(?:appointment|visit) still|still on for|still have (?:my|an) appointment"
+            r"|remind me when|what time do i (?:need to|have to) (?:come|be))\b"
+        ),
+    ),
+    (
+        "new_patient",
+        re.compile(
+            r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|new patient(?! visit)|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
+            r"|become a patient|not a patient (?:yet|there)|haven'?t been (?:there|here|to your office) before"
+            r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|looking for a new (?:doctor|primary care))\b"
         ),
     ),
     (
@@ -49,6 +88,17 @@ TASK_WORDS = (
         ),
     ),
 )
+# A task for someone else: "for my son", "my daughter's checkup" (the patient is a family member).
+FAMILY = re.compile(
+    r"\bmy (son|daughter|child|kid|baby|boy|girl|husband|wife|partner|mother|mom|father|dad|grandson|granddaughter"
+    r"|grandmother|grandma|grandfather|grandpa|brother|sister|mother in law|father in law)(?:'?s)?\b"
+)
+
+
+def family_member(text: str) -> str | None:
+    """The family member a request is for ("my son's vaccination" → "son")."""
+    match = FAMILY.search(clean(text))
+    return match.group(1) if match else None
 
 
 def task_words(text: str) -> str | None:
@@ -103,7 +153,8 @@ def extract(
     common_words: frozenset[str] = frozenset(),
 ) -> Entities:
     """Everything one utterance says; dates of birth are taken out before appointment days are read."""
-    cleaned = clean(raw)
+    said = clean(raw)
+    cleaned = spelled_out(_REPEATS.sub(r"\1", strip_fillers(said)))  # "I I um need" → "I need"
     choice = find_choice(cleaned)
     if choice is not None:
         cleaned = CHOICE_RE.sub(" ", cleaned)
@@ -114,11 +165,11 @@ def extract(
     ents.name = find_name(rest, expecting=expecting_name, common=common_words)
     ents.provider_id = find_provider(rest, providers)
     ents.type_id = find_type(rest, types)
-    ents.yes = bool(YES.search(text))
+    ents.yes = bool(YES.search(text) or YES.search(said))
     ents.no = bool(NO.search(text)) and not ents.yes
     ents.correction = bool(CORRECTION.search(text)) or (ents.no and ents.has_when)
     ents.choice = choice
-    ents.abandon = bool(ABANDON.search(text))
+    ents.abandon = bool(ABANDON.search(text)) and not KEEP_BUT_MOVE.search(text)
     ents.done = bool(DONE.search(text))
     if ents.abandon or ents.done:
         ents.correction = False

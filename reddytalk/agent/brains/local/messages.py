@@ -1,8 +1,9 @@
-"""Taking a message for staff: collect name, number and message, save it, confirm.
+"""Taking a message for staff: collect what the kind of message needs, save it, confirm.
 
-A refill request is taken as a message for the clinical staff, never answered; "I'm running late"
-is passed on with the caller's name. When the message was offered because no one picked up a
-hand-off, the call ends politely after the confirmation.
+A refill request is taken for the clinical staff, never answered; "I'm running late" is passed on
+with who is late. When the caller gives a date of birth, ``identify_patient`` links the message
+to their record (the reply is the same whether or not it matched). When the message was offered
+because no one picked up a hand-off, the call ends politely after the confirmation.
 """
 
 from __future__ import annotations
@@ -14,70 +15,104 @@ from reddytalk.agent.messaging import message_slots
 from reddytalk.agent.text import find_phone, say_phone
 
 ASK_NAME = "May I have your name, please?"
+ASK_NAME_DOB = "May I have your full name and date of birth?"
+ASK_DOB = "And your date of birth?"
 ASK_PHONE = "And what's the best number to reach you?"
 ASK_REASON = {
-    "refill": "Which medication do you need refilled, and which pharmacy should we use?",
-    "running_late": "About how late do you think you'll be?",
+    "refill": "Which medication do you need refilled, and which pharmacy should we send it to?",
 }
 ASK_REASON_DEFAULT = "And what would you like me to pass on to the staff?"
+NEEDS = {
+    "callback": ("name", "phone", "reason"),
+    "refill": ("name", "dob", "phone", "reason"),
+    "running_late": ("name", "dob"),
+    "handoff_unanswered": ("name", "phone", "reason"),
+    "other": ("name", "phone", "reason"),
+}
 _NO_MESSAGE = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|never ?mind|that'?s ok(?:ay)?)\b")
+_TRIGGER_ONLY = 6  # an opening this short ("can someone call me back?") says nothing to pass on
 
 
 class MessageSteps(TurnBase):
     async def message_step(self) -> None:
         state, ents = self.state, self.ents
         slots = message_slots(self.state)
+        kind = str(slots.get("kind", "other"))
+        needs = NEEDS.get(kind, NEEDS["other"])
         awaiting = self.awaiting
         said = self.ctx.caller_text.strip()
         if awaiting == "message_contact" and _NO_MESSAGE.search(self.text) and not ents.name:
             self.drop_message()
-            if slots.get("kind") == "handoff_unanswered":
+            if kind == "handoff_unanswered":
                 await self.tool("end_call")
                 self.say(f"Alright. Thank you for calling {self.ctx.practice.name}. Goodbye!")
             else:
                 self.say("Alright. " + ANYTHING_ELSE)
             return
+        if slots.get("reason") and not slots.get("asked_reason") and kind != "refill":
+            slots["asked_reason"] = (
+                len(str(slots["reason"]).split()) > _TRIGGER_ONLY or kind == "running_late"
+            )
         if ents.name and not slots.get("name"):
             slots["name"] = ents.name.title()
         elif awaiting == "message_name" and not slots.get("name") and said:
             slots["name"] = said[:100]
+        if ents.dob:
+            slots["dob"] = ents.dob.isoformat()
         phone = find_phone(self.numeric)
-        if phone:
+        if phone and not ents.dob:
             slots["phone"] = phone
         if awaiting == "message_reason" and said:
-            slots["reason"] = (slots.get("reason", "") + " " + said).strip()[:500]
+            slots["reason"] = (said + " " + str(slots.get("reason", ""))).strip()[:500]
+        verified = state.identity == "verified"
+        if verified and state.patient_first_name and not slots.get("name"):
+            slots["name"] = state.patient_first_name
         if not slots.get("name"):
-            if state.identity == "verified" and state.patient_first_name:
-                slots["name"] = state.patient_first_name
-            else:
-                self.ask(ASK_NAME, "message_name")
-                return
-        if not slots.get("phone"):
+            wants_dob = "dob" in needs and not verified and not slots.get("dob")
+            self.ask(ASK_NAME_DOB if wants_dob else ASK_NAME, "message_name")
+            return
+        if "dob" in needs and not verified and not slots.get("dob"):
+            self.ask(ASK_DOB, "message_dob")
+            return
+        if slots.get("dob") and not verified and not slots.get("checked"):
+            slots["checked"] = True  # links the message to the record; said the same way either way
+            await self.tool("identify_patient", name=slots["name"], date_of_birth=slots["dob"])
+        if "phone" in needs and not slots.get("phone"):
             self.ask(ASK_PHONE, "message_phone")
             return
-        if not slots.get("asked_reason"):
+        if "reason" in needs and not slots.get("asked_reason"):
             slots["asked_reason"] = True
-            self.ask(ASK_REASON.get(slots["kind"], ASK_REASON_DEFAULT), "message_reason")
+            self.ask(ASK_REASON.get(kind, ASK_REASON_DEFAULT), "message_reason")
             return
-        reason = " ".join(p for p in (slots.get("reason"), slots.get("context")) if p)
+        await self.save_message(slots, kind)
+
+    async def save_message(self, slots: dict[str, object], kind: str) -> None:
+        reason = " ".join(str(p) for p in (slots.get("reason"), slots.get("context")) if p)
         result = await self.tool(
             "take_message",
-            kind=slots["kind"],
-            caller_name=slots["name"],
-            phone=slots["phone"],
-            reason=reason or slots["kind"].replace("_", " "),
+            kind=kind,
+            caller_name=str(slots["name"]),
+            phone=str(slots.get("phone") or ""),
+            reason=reason or kind.replace("_", " "),
         )
-        kind = slots["kind"]
         self.drop_message()
         if not result.get("ok"):
             await self.tool("transfer_to_staff", reason="message could not be saved")
             self.say("I'm sorry, I couldn't save that. Let me transfer you to our front desk.")
             return
         first = str(slots["name"]).split()[0].title()
-        confirm = f"Thank you, {first}. I've passed your message to our staff"
         if kind == "running_late":
-            confirm = f"Thank you, {first}. I've let our staff know you're running late"
-        self.say(f"{confirm}, and they'll call you back at {say_phone(slots['phone'])} if needed.")
+            self.say(f"Thank you, {first}. I've let our staff know you're running late.")
+        elif kind == "refill":
+            self.say(
+                f"Thank you, {first}. I've sent your refill request to our clinical staff; they'll review it "
+                f"and call you at {say_phone(str(slots['phone']))} if they have questions."
+            )
+        else:
+            self.say(
+                f"Thank you, {first}. I've passed your message to our staff, and they'll call you back at "
+                f"{say_phone(str(slots['phone']))}."
+            )
         if kind == "handoff_unanswered":
             await self.tool("end_call")
             self.say(f"Thank you for calling {self.ctx.practice.name}. Goodbye!")

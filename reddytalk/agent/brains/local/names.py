@@ -94,6 +94,12 @@ NAME_CUE = re.compile(
 )
 
 
+# "Ana Ruiz here", "Maria Gonzalez speaking", "hi, Ana Ruiz calling": the name comes before the cue.
+NAME_BEFORE_CUE = re.compile(
+    r"(?:^|\b(?:hi|hello|hey|yes|yeah|oh)\b)\s*([a-z' ]+?)\s+(?:here|speaking|calling)\b"
+)
+
+
 def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset()) -> str | None:
     """A spoken full name after a cue ('my name is …'), or the bare words when the agent asked for it.
 
@@ -104,6 +110,12 @@ def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset(
     for match in NAME_CUE.finditer(text):
         candidate = _name_words(match.group(1), common, anchored=True)
         if candidate:
+            return candidate
+    before = NAME_BEFORE_CUE.search(text)
+    if before:
+        words = before.group(1).split()
+        candidate = _name_words(" ".join(words[-4:]), common)
+        if candidate and candidate.split()[-1] == words[-1]:
             return candidate
     if expecting:
         candidate = _name_words(text, common)

@@ -15,14 +15,16 @@ from typing import Any
 from reddytalk.agent.brains.base import BrainContext, BrainEvent
 from reddytalk.agent.brains.local import classifier
 from reddytalk.agent.brains.local.booking import BookingSteps
-from reddytalk.agent.brains.local.extract import Entities, extract, task_words
+from reddytalk.agent.brains.local.extract import Entities, extract, family_member, task_words
 from reddytalk.agent.brains.local.identity import IdentitySteps
 from reddytalk.agent.brains.local.messages import MessageSteps
+from reddytalk.agent.brains.local.newpatient import NewPatientSteps
 from reddytalk.agent.brains.local.targets import TargetSteps
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase
 from reddytalk.agent.events import TextDelta
+from reddytalk.agent.messaging import start_message
 
-TASKS = {"book", "reschedule", "cancel", "appointments"}
+TASKS = {"book", "reschedule", "cancel", "appointments", "new_patient"}
 FAQ_TOPICS = {
     "faq_hours": "hours",
     "faq_address": "directions",
@@ -33,7 +35,12 @@ FAQ_TOPICS = {
 }
 TASK_CONFIDENCE = 0.45
 # Matters only staff handle: the caller is transferred rather than guessed at.
-STAFF_MATTERS = re.compile(r"\b(?:results?|refills?|prescriptions?|billing|bill|referrals?|nurse line)\b")
+STAFF_MATTERS = re.compile(r"\b(?:results?|billing|bill|referrals?|nurse line)\b")
+MESSAGE_TASKS = {
+    "message_running_late": "running_late",
+    "message_refill": "refill",
+    "message_callback": "callback",
+}
 
 HELP = "I can book, reschedule or cancel appointments, or answer questions about the practice. What would you like to do?"
 NO_ADVICE = (
@@ -58,7 +65,7 @@ class LocalBrain:
             yield TextDelta(sentence if index == 0 else " " + sentence)
 
 
-class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
+class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
     """One caller turn: route the utterance to the step of the current task."""
 
     def __init__(self, brain: LocalBrain, ctx: BrainContext) -> None:
@@ -72,7 +79,8 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             ctx.now,
             providers=ctx.providers,
             types=ctx.appointment_types,
-            expecting_name=state.awaiting in {"identity", "name", "message_contact", "message_name"},
+            expecting_name=state.awaiting
+            in {"identity", "name", "message_contact", "message_name", "new_identity"},
             common_words=self.brain.common_words,
         )
         if state.task == "message":
@@ -82,6 +90,11 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if named in MESSAGE_TASKS and not (ents.abandon or ents.done):
+            self.ents = ents
+            start_message(state, MESSAGE_TASKS[named], reason=ctx.caller_text)
+            await self.message_step()
+            return self.out
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -157,10 +170,14 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
         state.pending = None
         state.offered = []
         state.slots.pop("target", None)
+        relation = family_member(self.ctx.caller_text)
+        if relation and state.identity != "verified" and task not in {"new_patient", ""}:
+            state.slots["for"] = relation  # verified by the family member's (the patient's) identity
 
     def reset_task(self) -> None:
         self.start_task("")
         self.state.task = None
+        self.state.slots.pop("new", None)
 
     def merge(self, ents: Entities) -> None:
         """Fold this utterance's entities into the slots; a new day or time replaces the old one."""
@@ -218,6 +235,15 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
         state = self.state
         if state.task is None:
             return
+        if state.task == "new_patient":
+            if state.identity == "verified" or not await self.new_patient_step():
+                if state.identity == "verified" and state.task == "new_patient":
+                    state.task = "book"  # already known to us: carry on with the booking
+                else:
+                    return
+            if not any(state.slots.get(k) for k in ("day", "soonest", "time", "daypart", "after", "before")):
+                self.ask("What day would work for your first visit?", "when")
+                return
         if state.identity != "verified":
             await self.identify()
             if state.identity != "verified":
