@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from reddytalk.agent.brains.local.extract import Entities
-from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, join
+from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, article, join
 
 OFFER_COUNT = 3
 SEARCH_DAYS = 14
@@ -127,6 +127,10 @@ class BookingSteps(TurnBase):
         start_t, end_t = time(0, 0), time(23, 59)
         if slots.get("daypart"):
             start_t, end_t = DAYPARTS[slots["daypart"]]
+        if slots.get("after") and first == last:  # "anything after 3" on one day: search from there
+            start_t = max(start_t, time.fromisoformat(slots["after"]))
+        if slots.get("before") and first == last:
+            end_t = min(end_t, time.fromisoformat(slots["before"]))
         if slots.get("time") and slots.get("day"):  # around the asked time, so near alternatives come first
             wanted = datetime.combine(first, time.fromisoformat(slots["time"]), zone)
             start_t = (wanted - timedelta(hours=1)).time() if wanted.hour >= 1 else time(0, 0)
@@ -165,7 +169,7 @@ class BookingSteps(TurnBase):
         else:
             state.pending = {"kind": "book", "slot": slot}
             self.say(
-                f"To confirm, a {kind.name.lower()} with {slot['provider']} on {slot['when']}. Shall I book it?"
+                f"To confirm, {article(kind.name)} with {slot['provider']} on {slot['when']}. Shall I book it?"
             )
         state.awaiting = "confirm"
 
@@ -204,7 +208,9 @@ class BookingSteps(TurnBase):
         self.finish_task()
         name = done["appointment_type_name"].lower()
         if kind == "book":
-            self.say(f"You're all set: a {name} with {done['provider']} on {done['when']}.", ANYTHING_ELSE)
+            self.say(
+                f"You're all set: {article(name)} with {done['provider']} on {done['when']}.", ANYTHING_ELSE
+            )
         elif kind == "reschedule":
             self.say(f"Done. Your {name} is now on {done['when']} with {done['provider']}.", ANYTHING_ELSE)
         else:

@@ -262,7 +262,9 @@ def _find_time(text: str, ents: Entities) -> None:
                 ents.before_time = moment
         text = text.replace(bound.group(0), " ")
     match = re.search(
-        r"\b(?:at|around|about|for) (\d{1,2})(?::(\d{2})| (\d{2}))? ?(am|pm|a m|p m|o'?clock)?\b", text
+        r"\b(?:at|around|about|for) (\d{1,2})(?::(\d{2})| (\d{2}))? ?(am|pm|a m|p m|o'?clock)?\b"
+        r"(?! ?(?:days?|weeks?|months?|years?|hours?|minutes?|mins?|times?|pills?|mg|people|kids)\b)",
+        text,
     )
     if not match:
         match = re.search(r"\b(\d{1,2})(?::(\d{2})| (\d{2}))? ?(am|pm|a m|p m|o'?clock)\b", text)

@@ -162,7 +162,7 @@ def extract(
     dob, rest = find_dob(text, now.date())
     ents = find_when(rest, now)
     ents.dob = dob
-    ents.name = find_name(rest, expecting=expecting_name, common=common_words)
+    ents.name = find_name(rest, expecting=expecting_name, common=common_words, raw=raw)
     ents.provider_id = find_provider(rest, providers)
     ents.type_id = find_type(rest, types)
     ents.yes = bool(YES.search(text) or YES.search(said))

@@ -36,7 +36,7 @@ class IdentitySteps(TurnBase):
             state.awaiting = "identity"
             return
         if not dob:
-            self.say(ASK_DOB)
+            self.say(f"Thanks. And your {relation}'s date of birth?" if relation else ASK_DOB)
             state.awaiting = "dob"
             return
         if not name:

@@ -30,7 +30,8 @@ NEEDS = {
     "other": ("name", "phone", "reason"),
 }
 _NO_MESSAGE = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|never ?mind|that'?s ok(?:ay)?)\b")
-_TRIGGER_ONLY = 6  # an opening this short ("can someone call me back?") says nothing to pass on
+# The opening already says what the message is ("call me back about my bill").
+_SAYS_WHAT = re.compile(r"\b(?:about|regarding|because|concerning|to tell|to let)\b")
 
 
 class MessageSteps(TurnBase):
@@ -49,9 +50,9 @@ class MessageSteps(TurnBase):
             else:
                 self.say("Alright. " + ANYTHING_ELSE)
             return
-        if slots.get("reason") and not slots.get("asked_reason") and kind != "refill":
-            slots["asked_reason"] = (
-                len(str(slots["reason"]).split()) > _TRIGGER_ONLY or kind == "running_late"
+        if slots.get("reason") and "asked_reason" not in slots and kind != "refill":
+            slots["asked_reason"] = kind == "running_late" or bool(
+                _SAYS_WHAT.search(str(slots["reason"]).lower())
             )
         if ents.name and not slots.get("name"):
             slots["name"] = ents.name.title()

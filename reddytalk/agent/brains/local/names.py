@@ -90,8 +90,14 @@ _STOP_NAME = set(
 
 # --- names ---------------------------------------------------------------------------------------
 NAME_CUE = re.compile(
-    r"\b(?:my name is|my name's|name is|this is|i am|it is|it's|the name is|patient is|for)\s+([a-z' ]+)"
+    r"\b(my name is|my name's|name is|the name is|this is|i am|i'm|im|it is|it's|patient is|for)\s+([a-z' ]+)"
 )
+STRONG_CUES = {
+    "my name is",
+    "my name's",
+    "name is",
+    "the name is",
+}  # what follows is a name, whatever the words
 
 
 # "Ana Ruiz here", "Maria Gonzalez speaking", "hi, Ana Ruiz calling": the name comes before the cue.
@@ -100,7 +106,19 @@ NAME_BEFORE_CUE = re.compile(
 )
 
 
-def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset()) -> str | None:
+WEAK_CUES = {"i am", "i'm", "im"}  # "I'm running late": only a name when said (written) like one
+
+
+def _written_as_name(candidate: str, raw: str) -> bool:
+    """Each word capitalised in the raw text, when the raw text capitalises anything at all."""
+    if not re.search(r"[A-HJ-Z]", raw):  # all lower case (some STT output): nothing to go by
+        return True
+    return all(re.search(rf"\b{re.escape(w[:1].upper() + w[1:])}", raw) for w in candidate.split())
+
+
+def find_name(
+    text: str, *, expecting: bool, common: frozenset[str] = frozenset(), raw: str = ""
+) -> str | None:
     """A spoken full name after a cue ('my name is …'), or the bare words when the agent asked for it.
 
     ``common`` holds ordinary words (the intent training vocabulary): a bare phrase made of them is
@@ -108,9 +126,11 @@ def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset(
     """
     candidate = None
     for match in NAME_CUE.finditer(text):
-        candidate = _name_words(match.group(1), common, anchored=True)
-        if candidate:
+        strong = match.group(1) in STRONG_CUES
+        candidate = _name_words(match.group(2), frozenset() if strong else common, anchored=True)
+        if candidate and (match.group(1) not in WEAK_CUES or _written_as_name(candidate, raw)):
             return candidate
+        candidate = None
     before = NAME_BEFORE_CUE.search(text)
     if before:
         words = before.group(1).split()
@@ -119,6 +139,9 @@ def find_name(text: str, *, expecting: bool, common: frozenset[str] = frozenset(
             return candidate
     if expecting:
         candidate = _name_words(text, common)
+        words = text.split()
+        if candidate is None and 2 <= len(words) <= 4:  # a bare answer to "your name?": "Daniel Park"
+            candidate = _name_words(text)
     return candidate
 
 

@@ -36,6 +36,21 @@ FAQ_TOPICS = {
 TASK_CONFIDENCE = 0.45
 # Matters only staff handle: the caller is transferred rather than guessed at.
 STAFF_MATTERS = re.compile(r"\b(?:results?|billing|bill|referrals?|nurse line)\b")
+NEW_PATIENT_ASKS = {"new_identity", "new_phone", "new_insurance"}
+# Questions only a clinician may answer: the caller hears NO_ADVICE (or their question goes to staff).
+ADVICE = re.compile(
+    r"\b(?:should i (?:take|be worried|worry|go to|stop|keep taking|give)|can i (?:take|give|double|stop|mix|drink|skip)"
+    r"|how much (?:\w+ )?(?:can|should) i (?:take|give)|is it safe to|do i need (?:antibiotics|medicine|medication|stitches|to take)"
+    r"|what (?:medicine|medication|should i take|can i take)|is (?:this|it) (?:serious|normal|contagious))\b"
+)
+# Practice questions asked among other words ("is there a place to park? I can't walk far").
+FAQ_WORDS = (
+    (re.compile(r"\bpark(?:ing)?\b"), "faq_parking"),
+    (re.compile(r"\b(?:your hours|are you open|open on|when do you (?:open|close))\b"), "faq_hours"),
+    (re.compile(r"\b(?:insurance|do you (?:take|accept))\b"), "faq_insurance"),
+    (re.compile(r"\b(?:address|located|directions|where are you)\b"), "faq_address"),
+    (re.compile(r"\b(?:cost|price|fees?|self pay)\b"), "faq_fees"),
+)
 MESSAGE_TASKS = {
     "message_running_late": "running_late",
     "message_refill": "refill",
@@ -92,9 +107,27 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         named = task_words(ctx.caller_text)
         if named in MESSAGE_TASKS and not (ents.abandon or ents.done):
             self.ents = ents
+            if ADVICE.search(self.text):
+                self.say(
+                    "I'm not able to give medical advice, but I can pass your question to our clinical staff."
+                )
             start_message(state, MESSAGE_TASKS[named], reason=ctx.caller_text)
             await self.message_step()
             return self.out
+        if (
+            state.task == "new_patient"
+            and self.awaiting in NEW_PATIENT_ASKS
+            and not (ents.abandon or ents.done)
+        ):
+            self.ents = ents  # an answer to a registration question, not a new request
+            state.awaiting = None
+            await self.advance(ents)
+            return self.out
+        if named is None and state.task is None and ADVICE.search(self.text):
+            self.say(NO_ADVICE)
+            return self.out
+        if named is None and intent not in FAQ_TOPICS and not state.task:
+            intent = next((topic for pattern, topic in FAQ_WORDS if pattern.search(self.text)), intent)
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -182,8 +215,13 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
     def merge(self, ents: Entities) -> None:
         """Fold this utterance's entities into the slots; a new day or time replaces the old one."""
         slots = self.state.slots
-        if ents.extra.get("same_day") and slots.get("target") and not ents.day:
-            ents.day = date.fromisoformat(slots["target"]["start"][:10])
+        if ents.extra.get("same_day") and not ents.day:
+            if slots.get("target"):
+                ents.day = date.fromisoformat(slots["target"]["start"][:10])
+            else:
+                slots["same_day"] = True  # resolved once the appointment is known
+                if re.search(r"\blater\b", self.text):
+                    slots["later"] = True
         weekday = ents.extra.get("weekday")
         if weekday is not None and slots.get("day") and slots.get("day_end"):
             first, last = date.fromisoformat(slots["day"]), date.fromisoformat(slots["day_end"])
