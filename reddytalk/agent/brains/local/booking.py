@@ -23,6 +23,8 @@ DAYPARTS = {
 class BookingSteps(TurnBase):
     async def book_step(self, ents: Entities) -> None:
         state, slots = self.state, self.state.slots
+        if state.offered and ents.shift and ents.choice is None and not ents.time_of_day:
+            self._shift(ents.shift)
         if state.offered and not ents.correction:
             chosen = self._choose_offer(ents)
             if chosen is not None:
@@ -38,6 +40,21 @@ class BookingSteps(TurnBase):
             state.awaiting = "when"
             return
         await self.search_and_offer()
+
+    def _shift(self, shift: str) -> None:
+        """ "Anything later?" / "earlier?" / "a different day?": search again next to what was offered."""
+        offered, slots = self.state.offered, self.state.slots
+        starts = sorted(o["start"] for o in offered)
+        day = date.fromisoformat(starts[0][:10])
+        for key in ("time", "after", "before", "daypart", "day_end", "soonest"):
+            slots.pop(key, None)
+        if shift == "later":
+            slots["day"], slots["after"] = starts[-1][:10], _plus_minutes(starts[-1][11:16], 1)
+        elif shift == "earlier":
+            slots["day"], slots["before"] = starts[0][:10], starts[0][11:16]
+        else:
+            slots["day"] = (day + timedelta(days=1)).isoformat()
+        self.state.offered = []
 
     def _choose_offer(self, ents: Entities) -> dict[str, Any] | None:
         offered = self.state.offered
@@ -215,6 +232,11 @@ class BookingSteps(TurnBase):
             self.say(f"Done. Your {name} is now on {done['when']} with {done['provider']}.", ANYTHING_ELSE)
         else:
             self.say(f"Your {name} on {done['when']} has been cancelled.", ANYTHING_ELSE)
+
+
+def _plus_minutes(clock: str, minutes: int) -> str:
+    moment = datetime.combine(date(2000, 1, 1), time.fromisoformat(clock)) + timedelta(minutes=minutes)
+    return moment.strftime("%H:%M")
 
 
 def _distinct(found: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:

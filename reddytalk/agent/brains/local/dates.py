@@ -61,6 +61,8 @@ class Entities:
     abandon: bool = False
     done: bool = False
     choice: int | None = None  # 0-based index among offered slots
+    phone: str | None = None  # digits only
+    shift: str | None = None  # "later" | "earlier" | "next_day": relative to what was offered
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -127,6 +129,10 @@ def find_when(text: str, now: datetime) -> Entities:
     elif re.search(r"\btoday\b|\bthis (?:morning|afternoon|evening)\b", text):
         ents.day = today
     _relative_day(text, today, ents)
+    moved = _FROM_TO.search(text)
+    if moved and not ents.day:  # "move it from Thursday to Friday": Thursday picks the appointment
+        ents.extra["from_day"] = _next_weekday(today, moved.group(1)).isoformat()
+        ents.day = _next_weekday(today, moved.group(2))
     week = re.search(r"\b(next|this|the following) week\b", text)
     wd = re.search(rf"\b(next|this|coming|following)?\s*({WEEKDAY_RE})\b", text)
     if wd and not ents.day and not ents.day_end:
@@ -160,6 +166,11 @@ _WEEKS_FROM = re.compile(
     rf"\b(a|one|1|2|3|4) weeks? from (today|tomorrow|now|(?:next |this )?(?:{WEEKDAY_RE}))\b"
 )
 _COUNT = {"a": 1, "one": 1}
+_FROM_TO = re.compile(rf"\bfrom (?:this |next )?({WEEKDAY_RE}) to (?:this |next )?({WEEKDAY_RE})\b")
+
+
+def _next_weekday(today: date, token: str) -> date:
+    return today + timedelta(days=(_weekday_index(token) - today.weekday()) % 7 or 7)
 
 
 def _relative_day(text: str, today: date, ents: Entities) -> None:

@@ -14,8 +14,8 @@ from datetime import datetime
 from reddytalk.agent.brains.local.dates import Entities, find_dob, find_when
 from reddytalk.agent.brains.local.names import find_name
 from reddytalk.agent.matching import find_provider, find_type, spelled_out
+from reddytalk.agent.text import find_phone, strip_fillers, words_to_numbers
 from reddytalk.agent.text import normalise as clean
-from reddytalk.agent.text import strip_fillers, words_to_numbers
 from reddytalk.practice.models import AppointmentType, Provider
 
 YES = re.compile(
@@ -31,7 +31,28 @@ ABANDON = re.compile(
 )
 # "keep it, just move it": keeping the appointment but changing its time is not giving up.
 KEEP_BUT_MOVE = re.compile(r"\b(?:move|change|push|switch|shift|reschedule|different (?:day|time))\b")
-_REPEATS = re.compile(r"\b(\w+)(?: \1\b)+")
+# "anything later?", "something earlier", "a different day": move the search relative to the offers.
+SHIFTS = (
+    (
+        re.compile(
+            r"\b(?:anything|something|any time|a time|nothing|one|slot) later\b|\blater (?:in the day|on|time|that day)\b|\bafter that\b"
+        ),
+        "later",
+    ),
+    (
+        re.compile(
+            r"\b(?:anything|something|any time|a time|nothing|one|slot) earlier\b|\bearlier (?:in the day|time|that day)\b|\bbefore that\b"
+        ),
+        "earlier",
+    ),
+    (
+        re.compile(
+            r"\b(?:a |any )?(?:different|another|other) day\b|\bnext day\b|\bday after\b(?! tomorrow)"
+        ),
+        "next_day",
+    ),
+)
+_REPEATS = re.compile(r"\b([a-z']+)(?: \1\b)+")  # words only: "5 5 5" is part of a phone number
 DONE = re.compile(r"\b(?:that'?s all|that'?s it|that is all|nothing else|i'?m all set|good ?bye|bye)\b")
 TASK_WORDS = (
     ("cancel", re.compile(r"\b(?:cancel|call off|remove my appointment|take me off)\b")),
@@ -59,9 +80,16 @@ TASK_WORDS = (
     (
         "message_callback",
         re.compile(
-            r"\b(?:call me back|callback|call back|leave a message|take a message|pass (?:on )?a message"
-            r"|have (?:someone|somebody|the doctor|a nurse|the nurse|dr \w+|doctor \w+) (?:call|get back to) me"
-            r"|give me a call|return my call|get back to me|message for (?:dr|doctor|the doctor|the nurse|\w+))\b"
+            r"\b(?:call me back|callback|call back|call me|give me a call|return my call|get back to me"
+            r"|have (?:someone|somebody|the doctor|a nurse|the nurse|dr \w+|doctor \w+) (?:call|get back to|phone|ring) me)\b"
+        ),
+    ),
+    (
+        "message_other",
+        re.compile(
+            r"\b(?:leave a message|take a message|pass (?:on |along )?a message|give (?:dr \w+|doctor \w+|the doctor|the nurse|them) a message"
+            r"|message for (?:dr|doctor|the doctor|the nurse|\w+)|let (?:dr \w+|doctor \w+|the doctor|the nurse|them|the office|someone) know"
+            r"|tell (?:dr \w+|doctor \w+|the doctor|the nurse) (?:that|about))\b"
         ),
     ),
     (
@@ -154,15 +182,17 @@ def extract(
 ) -> Entities:
     """Everything one utterance says; dates of birth are taken out before appointment days are read."""
     said = clean(raw)
-    cleaned = spelled_out(_REPEATS.sub(r"\1", strip_fillers(said)))  # "I I um need" → "I need"
+    cleaned = spelled_out(strip_fillers(said))
     choice = find_choice(cleaned)
     if choice is not None:
         cleaned = CHOICE_RE.sub(" ", cleaned)
-    text = words_to_numbers(cleaned)
+    text = _REPEATS.sub(r"\1", words_to_numbers(cleaned))  # "I I um need" → "I need"
     dob, rest = find_dob(text, now.date())
     ents = find_when(rest, now)
     ents.dob = dob
     ents.name = find_name(rest, expecting=expecting_name, common=common_words, raw=raw)
+    ents.phone = find_phone(rest)
+    ents.shift = next((name for pattern, name in SHIFTS if pattern.search(rest)), None)
     ents.provider_id = find_provider(rest, providers)
     ents.type_id = find_type(rest, types)
     ents.yes = bool(YES.search(text) or YES.search(said))

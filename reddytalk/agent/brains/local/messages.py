@@ -12,7 +12,7 @@ import re
 
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase
 from reddytalk.agent.messaging import message_slots
-from reddytalk.agent.text import find_phone, say_phone
+from reddytalk.agent.text import say_phone
 
 ASK_NAME = "May I have your name, please?"
 ASK_NAME_DOB = "May I have your full name and date of birth?"
@@ -31,7 +31,9 @@ NEEDS = {
 }
 _NO_MESSAGE = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|never ?mind|that'?s ok(?:ay)?)\b")
 # The opening already says what the message is ("call me back about my bill").
-_SAYS_WHAT = re.compile(r"\b(?:about|regarding|because|concerning|to tell|to let)\b")
+_SAYS_WHAT = re.compile(
+    r"\b(?:about|regarding|because|concerning|to tell|to let|know that|know the|tell (?:him|her|them) that)\b"
+)
 
 
 class MessageSteps(TurnBase):
@@ -60,9 +62,8 @@ class MessageSteps(TurnBase):
             slots["name"] = said[:100]
         if ents.dob:
             slots["dob"] = ents.dob.isoformat()
-        phone = find_phone(self.numeric)
-        if phone and not ents.dob:
-            slots["phone"] = phone
+        if ents.phone:
+            slots["phone"] = ents.phone
         if awaiting == "message_reason" and said:
             slots["reason"] = (said + " " + str(slots.get("reason", ""))).strip()[:500]
         verified = state.identity == "verified"
@@ -109,6 +110,8 @@ class MessageSteps(TurnBase):
                 f"Thank you, {first}. I've sent your refill request to our clinical staff; they'll review it "
                 f"and call you at {say_phone(str(slots['phone']))} if they have questions."
             )
+        elif kind == "other":
+            self.say(f"Thank you, {first}. I've passed your message to our staff.")
         else:
             self.say(
                 f"Thank you, {first}. I've passed your message to our staff, and they'll call you back at "

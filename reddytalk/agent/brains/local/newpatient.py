@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from reddytalk.agent.brains.local.turn import TurnBase
-from reddytalk.agent.text import find_phone
 
 NEW_PATIENT_TYPE = "new-patient"
 ASK_NAME_DOB = "Welcome! I can set you up as a new patient. May I have your full name and date of birth?"
@@ -22,6 +21,13 @@ _NO_INSURANCE = re.compile(
 )
 
 
+_PLANS = re.compile(
+    r"\b(?:blue cross(?: blue shield)?|bcbs|aetna|cigna|united ?health ?care|harvard pilgrim|tufts"
+    r"|medicare|medicaid|mass ?health|humana|kaiser|anthem|oscar|ambetter|tricare)\b"
+)
+_INSURANCE_WORD = re.compile(r"\b(?:insurance|insured|self ?pay)\b")
+
+
 class NewPatientSteps(TurnBase):
     async def new_patient_step(self) -> bool:
         """Collect what registration needs; True once the caller is registered (and verified)."""
@@ -32,13 +38,17 @@ class NewPatientSteps(TurnBase):
             details["name"] = ents.name
         if ents.dob:
             details["dob"] = ents.dob.isoformat()
-        phone = find_phone(self.numeric)
-        if phone and (awaiting == "new_phone" or not details.get("phone")) and not ents.dob:
-            details["phone"] = phone
-        if awaiting == "new_insurance" and not details.get("insurance"):
-            details["insurance"] = (
-                "self-pay" if _NO_INSURANCE.search(self.text) else self.ctx.caller_text[:100]
-            )
+        if ents.phone and (awaiting == "new_phone" or not details.get("phone")):
+            details["phone"] = ents.phone
+        plan = _PLANS.search(self.text)
+        if plan and not details.get("insurance"):
+            details["insurance"] = plan.group(0).title()
+        elif _NO_INSURANCE.search(self.text) and (
+            awaiting == "new_insurance" or _INSURANCE_WORD.search(self.text)
+        ):
+            details["insurance"] = "self-pay"
+        elif awaiting == "new_insurance" and not details.get("insurance"):
+            details["insurance"] = self.ctx.caller_text.strip()[:100] or "unknown"
         if not details.get("name") and not details.get("dob"):
             self.ask(ASK_NAME_DOB, "new_identity")
             return False

@@ -39,7 +39,10 @@ STAFF_MATTERS = re.compile(r"\b(?:results?|billing|bill|referrals?|nurse line)\b
 NEW_PATIENT_ASKS = {"new_identity", "new_phone", "new_insurance"}
 # Questions only a clinician may answer: the caller hears NO_ADVICE (or their question goes to staff).
 ADVICE = re.compile(
-    r"\b(?:should i (?:take|be worried|worry|go to|stop|keep taking|give)|can i (?:take|give|double|stop|mix|drink|skip)"
+    r"\b(?:should (?:i|my \w+|he|she|we) (?:take|be worried|worry|go to|stop|keep taking|give|get|use|see)"
+    r"|can (?:i|my \w+|he|she|we) (?:take|give|double|stop|mix|drink|skip|eat|exercise)"
+    r"|is it (?:ok|okay|safe|alright|all right|bad|normal|dangerous) (?:to|if|that)|what should i do (?:about|for|if)"
+    r"|do you think (?:i|it|my)|what (?:dose|dosage)|how (?:often|many) (?:should|can) i"
     r"|how much (?:\w+ )?(?:can|should) i (?:take|give)|is it safe to|do i need (?:antibiotics|medicine|medication|stitches|to take)"
     r"|what (?:medicine|medication|should i take|can i take)|is (?:this|it) (?:serious|normal|contagious))\b"
 )
@@ -55,12 +58,13 @@ MESSAGE_TASKS = {
     "message_running_late": "running_late",
     "message_refill": "refill",
     "message_callback": "callback",
+    "message_other": "other",
 }
 
 HELP = "I can book, reschedule or cancel appointments, or answer questions about the practice. What would you like to do?"
 NO_ADVICE = (
-    "I'm not able to give medical advice. I can book you an appointment with one of our providers, "
-    "or transfer you to our staff. Which would you prefer?"
+    "I'm not able to give medical advice. I can take a message for our nurse, book you an appointment "
+    "with one of our providers, or transfer you to our staff. Which would you prefer?"
 )
 
 
@@ -105,6 +109,11 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if self.awaiting == "advice_options" and re.search(r"\b(?:message|nurse|call me)\b", self.text):
+            self.ents = ents  # the caller took the offer after a clinical question: the nurse calls back
+            start_message(state, "callback", reason="question for the nurse")
+            await self.message_step()
+            return self.out
         if named in MESSAGE_TASKS and not (ents.abandon or ents.done):
             self.ents = ents
             if ADVICE.search(self.text):
@@ -124,7 +133,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             await self.advance(ents)
             return self.out
         if named is None and state.task is None and ADVICE.search(self.text):
-            self.say(NO_ADVICE)
+            self.ask(NO_ADVICE, "advice_options")
             return self.out
         if named is None and intent not in FAQ_TOPICS and not state.task:
             intent = next((topic for pattern, topic in FAQ_WORDS if pattern.search(self.text)), intent)
@@ -162,7 +171,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             self.say("Of course. I'm transferring you to our front desk now. Please hold.")
             return self.out
         elif intent == "medical" and confidence >= 0.4 and not ents.has_when:
-            self.say(NO_ADVICE)
+            self.ask(NO_ADVICE, "advice_options")
             return self.out
         elif intent == "goodbye" and confidence >= 0.4 and not state.pending:
             await self.tool("end_call")
@@ -206,6 +215,9 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         relation = family_member(self.ctx.caller_text)
         if relation and state.identity != "verified" and task not in {"new_patient", ""}:
             state.slots["for"] = relation  # verified by the family member's (the patient's) identity
+            if _introduced_first(self.text, relation):
+                state.slots.pop("name", None)  # "this is Maria, for my son": the caller's own name
+                state.slots.pop("dob", None)
 
     def reset_task(self) -> None:
         self.start_task("")
@@ -227,6 +239,8 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             first, last = date.fromisoformat(slots["day"]), date.fromisoformat(slots["day_end"])
             inside = [first + timedelta(days=i) for i in range((last - first).days + 1)]
             ents.day = next((d for d in inside if d.weekday() == weekday), ents.day)
+        if ents.extra.get("from_day"):
+            slots["from_day"] = ents.extra["from_day"]
         if ents.name:
             slots["name"] = ents.name
         if ents.dob:
@@ -328,6 +342,17 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             self.say(f"Our phone number is {answer}.")
         else:
             self.say(answer)
+
+
+_SELF_CUE = re.compile(r"\b(?:this is|my name is|my name's|i'm|i am|it's|it is)\b")
+
+
+def _introduced_first(text: str, relation: str) -> bool:
+    """Did the caller name themselves before mentioning the family member ("hi, it's Maria, my son
+    needs…")? Then the name and date of birth said are the caller's, not the patient's."""
+    cue = _SELF_CUE.search(text)
+    mention = re.search(rf"\bmy {re.escape(relation)}\b", text)
+    return bool(cue and mention and cue.start() < mention.start())
 
 
 def _other_topic(text: str) -> str:

@@ -68,6 +68,7 @@ class TargetSteps(TurnBase):
         if ents.choice is not None and -len(upcoming) <= ents.choice < len(upcoming):
             return upcoming[ents.choice]
         tests = (
+            ("from_day", lambda a: a["start"][:10] == slots.get("from_day")),
             ("type", lambda a: a["appointment_type"] == slots.get("type")),
             ("provider", lambda a: a["provider_id"] == slots.get("provider")),
             ("day", lambda a: a["start"][:10] == slots.get("day")),
