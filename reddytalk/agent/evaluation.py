@@ -28,6 +28,20 @@ def load_suite(path: str | Path) -> tuple[datetime, list[dict[str, Any]]]:
     return datetime.fromisoformat(raw["now"]), list(raw["scenarios"])
 
 
+def suite_practice(suite: str | Path) -> PracticeFile | None:
+    """The practice file a suite names (``"practice": "path"``, relative to the suite or the
+    working directory), when it brings its own; else the one given on the command line."""
+    from reddytalk.practice.loader import load_practice_file
+
+    named = json.loads(Path(suite).read_text(encoding="utf-8")).get("practice")
+    if not named:
+        return None
+    for candidate in (Path(suite).parent / named, Path(named)):
+        if candidate.exists():
+            return load_practice_file(candidate)
+    raise FileNotFoundError(f"the suite's practice file {named!r} was not found")
+
+
 def check(scenario: dict[str, Any], outcome: dict[str, Any], practice: PracticeFile) -> list[str]:
     """Everything the scenario expects that did not happen (empty = passed)."""
     expect = scenario.get("expect", {})
@@ -135,6 +149,7 @@ async def evaluate(suite: str | Path, practice: PracticeFile, brain: Brain) -> d
     """Run every scenario of ``suite``; the success rate overall and per category, failures, and
     the agent's time per caller turn (``respond``: guardrails, brain, tools, store writes, audit)."""
     now, scenarios = load_suite(suite)
+    practice = suite_practice(suite) or practice
     failures: dict[str, list[str]] = {}
     by_category: Counter[str] = Counter()
     passed_by_category: Counter[str] = Counter()

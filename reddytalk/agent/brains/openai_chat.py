@@ -242,6 +242,11 @@ class OpenAIChatBrain:
             status = "verification failed three times: do not try again; offer a transfer to staff."
         else:
             status = "not verified yet."
+        if state.task == "message":
+            status += (
+                " You are taking a message for staff: get the caller's name, best number and message, "
+                "save it with take_message, confirm, and end the call politely with end_call."
+            )
         return SYSTEM_PROMPT.format(
             practice=ctx.practice.name,
             timezone=ctx.practice.timezone,
