@@ -10,8 +10,10 @@ spellings (jellyfish's metaphone and NYSIIS codes), so "Gonzales", "Kowalsky" or
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import jellyfish
+from nicknames import NickNamer
 from rapidfuzz import fuzz
 
 from reddytalk.agent.text import letters, normalise
@@ -134,6 +136,19 @@ def surname_similarity(said: str, record: str) -> float:
     return float(max(score, jellyfish.jaro_winkler_similarity(a, b) * 100 - 5))
 
 
+@lru_cache(maxsize=1)
+def _nicknames() -> NickNamer:
+    return NickNamer()  # a curated table shipped with the package: loaded once, no network
+
+
+def given_matches(said: str, record: str) -> bool:
+    """A first name as said: a close spelling, or a common nickname ("Bob" for Robert, "Jim" for James)."""
+    if fuzz.ratio(said, record) >= FIRST_NAME_MATCH:
+        return True
+    names = _nicknames()
+    return record in names.canonicals_of(said) or said in names.nicknames_of(record)
+
+
 def name_matches(said: str, first: str, last: str) -> bool:
     """Does a spoken full name ("maria gonzales", "gonzalez maria") name this record?
 
@@ -154,10 +169,7 @@ def name_matches(said: str, first: str, last: str) -> bool:
         if i + 1 < len(words):
             pairs.append((words[i + 1], word))
     for given, family in pairs:
-        if (
-            fuzz.ratio(given, given_l) >= FIRST_NAME_MATCH
-            and surname_similarity(family, last_l) >= LAST_NAME_MATCH
-        ):
+        if given_matches(given, given_l) and surname_similarity(family, last_l) >= LAST_NAME_MATCH:
             return True
     return fuzz.token_sort_ratio(" ".join(words), f"{first_l} {last_l}") >= 90
 

@@ -42,6 +42,7 @@ def normalise(text: str) -> str:
     """Lower case, straight quotes, no ordinal suffixes or punctuation, hyphens as spaces."""
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+    text = re.sub(r"'(\d{2})\b", r"\1", text)  # "March 12, '84"
     text = re.sub(r"[^a-z0-9:/' -]+", " ", text)
     text = text.replace("-", " ")
     return re.sub(r"\s+", " ", text).strip()

@@ -57,6 +57,15 @@ DONE = re.compile(r"\b(?:that'?s all|that'?s it|that is all|nothing else|i'?m al
 TASK_WORDS = (
     ("cancel", re.compile(r"\b(?:cancel|call off|remove my appointment|take me off)\b")),
     (
+        "new_patient",
+        re.compile(
+            r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|new patients?(?! visit)|(?:accepting|taking) (?:new )?patients|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
+            r"|become a patient|not a patient (?:yet|there)|haven'?t been (?:there|here|to your office) before"
+            r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|looking for a new (?:doctor|primary care)"
+            r"|switch(?:ing)? (?:my care )?to your (?:practice|office|clinic)|transfer my care|establish care)\b"
+        ),
+    ),
+    (
         "reschedule",
         re.compile(
             r"\b(?:reschedule|re schedule|rebook|postpone|(?:move|push|bump|switch|shift) (?:my|the|our|his|her|it|one of)"
@@ -67,14 +76,17 @@ TASK_WORDS = (
         "message_running_late",
         re.compile(
             r"\b(?:running (?:a (?:bit|little) |about \w+ minutes |\w+ minutes )?(?:late|behind)|going to be (?:a (?:bit|little) |\w+ minutes )?late"
-            r"|gonna be (?:a (?:bit|little) )?late|be (?:a few|\w+) minutes late|stuck in traffic|late for my appointment)\b"
+            r"|gonna be (?:a (?:bit|little) )?late|be (?:about |around |like )?(?:a few|a couple of|\w+) minutes late"
+            r"|stuck in traffic|late for my (?:\w+ )?(?:appointment|visit)|running behind|be there late|be a little late|be a bit late)\b"
         ),
     ),
     (
         "message_refill",
         re.compile(
             r"\b(?:refill|refills|refilled|renew (?:my|a) (?:prescription|medication)|prescription renewal"
-            r"|ran out of my|run out of my|running out of my|more of my (?:medication|meds|pills|prescription))\b"
+            r"|ran out of my|run out of my|running out of my|more of my (?:medication|meds|pills|prescription)"
+            r"|prescription (?:renewed|renewal|refilled)|renew(?:ed)? my (?:\w+ )?(?:prescription|medication|meds)"
+            r"|out of (?:my )?(?:medication|meds|pills|inhaler|insulin)|new prescription for|need more (?:of my )?(?:pills|medication|meds))\b"
         ),
     ),
     (
@@ -95,18 +107,12 @@ TASK_WORDS = (
     (
         "appointments",
         re.compile(
-            r"\b(?:when is my|when'?s my|what time is my|what day is my|do i have an appointment|do i have anything"
+            r"\b(?:when is my|when'?s my|what time is my|what time'?s my|what'?s the time of|what day is my|do i have an appointment|do i have anything"
             r"|my next appointment|check (?:on )?my appointment|confirm (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit)"
             r"|is my (?:\w+ )?(?:appointment|visit) still|still on for|still have (?:my|an) appointment"
-            r"|remind me when|what time do i (?:need to|have to) (?:come|be))\b"
-        ),
-    ),
-    (
-        "new_patient",
-        re.compile(
-            r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|new patient(?! visit)|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
-            r"|become a patient|not a patient (?:yet|there)|haven'?t been (?:there|here|to your office) before"
-            r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|looking for a new (?:doctor|primary care))\b"
+            r"|remind me when|what time do i (?:need to|have to) (?:come|be)|when my (?:next )?appointment is"
+            r"|forgot (?:when|what time|what day)|don'?t remember when|what'?s the time of my"
+            r"|is my (?:\w+ )?(?:appointment|visit) (?:today|tomorrow|on|at|this|next)|have an appointment (?:today|tomorrow|on|this|next))\b"
         ),
     ),
     (
@@ -118,7 +124,7 @@ TASK_WORDS = (
 )
 # A task for someone else: "for my son", "my daughter's checkup" (the patient is a family member).
 FAMILY = re.compile(
-    r"\bmy (son|daughter|child|kid|baby|boy|girl|husband|wife|partner|mother|mom|father|dad|grandson|granddaughter"
+    r"\bmy (son|daughter|child|kid|baby|boy|girl|husband|wife|partner|mother|mom|father|dad|grandson|granddaughter|little one"
     r"|grandmother|grandma|grandfather|grandpa|brother|sister|mother in law|father in law)(?:'?s)?\b"
 )
 
@@ -164,10 +170,16 @@ CHOICE_RE = re.compile(
 )
 
 
+ANY_CHOICE = re.compile(
+    r"\b(?:any (?:of (?:them|those)|one)(?: is| are| would be| works)?(?: fine| good| ok(?:ay)?)?|either (?:one|is fine)"
+    r"|whichever(?: is)?(?: first| earliest| fine)?|doesn'?t matter|don'?t mind|i'?m flexible)\b"
+)
+
+
 def find_choice(text: str) -> int | None:
     match = CHOICE_RE.search(text)
     if not match:
-        return None
+        return 0 if ANY_CHOICE.search(text) else None
     return _CHOICE_WORDS[match.group(1) or match.group(2)]
 
 
@@ -190,7 +202,8 @@ def extract(
     dob, rest = find_dob(text, now.date())
     ents = find_when(rest, now)
     ents.dob = dob
-    ents.name = find_name(rest, expecting=expecting_name, common=common_words, raw=raw)
+    # A name said next to a date of birth is an introduction even when nobody asked for it.
+    ents.name = find_name(rest, expecting=expecting_name or dob is not None, common=common_words, raw=raw)
     ents.phone = find_phone(rest)
     ents.shift = next((name for pattern, name in SHIFTS if pattern.search(rest)), None)
     ents.provider_id = find_provider(rest, providers)

@@ -44,7 +44,8 @@ ADVICE = re.compile(
     r"|is it (?:ok|okay|safe|alright|all right|bad|normal|dangerous) (?:to|if|that)|what should i do (?:about|for|if)"
     r"|do you think (?:i|it|my)|what (?:dose|dosage)|how (?:often|many) (?:should|can) i"
     r"|how much (?:\w+ )?(?:can|should) i (?:take|give)|is it safe to|do i need (?:antibiotics|medicine|medication|stitches|to take)"
-    r"|what (?:medicine|medication|should i take|can i take)|is (?:this|it) (?:serious|normal|contagious))\b"
+    r"|what (?:medicine|medication|should i take|can i take)|what (?:should|can) i (?:give|take|do for)"
+    r"|is (?:this|it) (?:serious|normal|contagious))\b"
 )
 # Practice questions asked among other words ("is there a place to park? I can't walk far").
 FAQ_WORDS = (
@@ -157,7 +158,9 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
 
         if intent in TASKS and confidence >= TASK_CONFIDENCE and intent != state.task:
             self.start_task(intent)
-        elif intent in FAQ_TOPICS or intent == "faq_other":
+        elif (intent in FAQ_TOPICS or intent == "faq_other") and not (
+            state.task and (ents.has_when or ents.choice is not None) and not _asks_faq(self.text)
+        ):
             await self.answer_faq(intent)
             if state.task and awaiting:
                 await self.advance(ents)
@@ -342,6 +345,10 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             self.say(f"Our phone number is {answer}.")
         else:
             self.say(answer)
+
+
+def _asks_faq(text: str) -> bool:
+    return any(pattern.search(text) for pattern, _ in FAQ_WORDS)
 
 
 _SELF_CUE = re.compile(r"\b(?:this is|my name is|my name's|i'm|i am|it's|it is)\b")
