@@ -31,7 +31,8 @@ class BookingSteps(TurnBase):
                 self.confirm(chosen)
                 return
         if not slots.get("type"):
-            names = join([t.name.lower() for t in self.ctx.appointment_types[:4]], "or")
+            kinds = [t for t in self.ctx.appointment_types if t.id != "new-patient"]
+            names = join([t.name.lower() for t in kinds[:4]], "or")
             self.say(f"What kind of visit do you need? For example, {names}.")
             state.awaiting = "type"
             return
@@ -108,8 +109,9 @@ class BookingSteps(TurnBase):
             note = "I don't have anything open then. "
             if not slots_found:
                 state.offered = []
-                self.say(
-                    "I'm sorry, I don't see any openings in the next two weeks. Would you like me to transfer you to our front desk?"
+                self.ask(
+                    "I'm sorry, I don't see any openings in the next two weeks. Would you like me to transfer you to our front desk?",
+                    "transfer_offer",
                 )
                 return
         elif slots.get("time"):

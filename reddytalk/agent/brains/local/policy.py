@@ -35,7 +35,10 @@ FAQ_TOPICS = {
 }
 TASK_CONFIDENCE = 0.45
 # Matters only staff handle: the caller is transferred rather than guessed at.
-STAFF_MATTERS = re.compile(r"\b(?:results?|billing|bill|referrals?|nurse line)\b")
+STAFF_MATTERS = re.compile(
+    r"\b(?:results?|billing|bill|referrals?|nurse line|voicemail|missed (?:a |your )?call|returning (?:a|your) call"
+    r"|you (?:guys )?called me|someone called me)\b"
+)
 NEW_PATIENT_ASKS = {"new_identity", "new_phone", "new_insurance"}
 # Questions only a clinician may answer: the caller hears NO_ADVICE (or their question goes to staff).
 ADVICE = re.compile(
@@ -54,6 +57,7 @@ FAQ_WORDS = (
     (re.compile(r"\b(?:insurance|do you (?:take|accept))\b"), "faq_insurance"),
     (re.compile(r"\b(?:address|located|directions|where are you)\b"), "faq_address"),
     (re.compile(r"\b(?:cost|price|fees?|self pay)\b"), "faq_fees"),
+    (re.compile(r"\b(?:medical )?records\b|\bfax\b|\bwebsite\b"), "faq_other"),
 )
 MESSAGE_TASKS = {
     "message_running_late": "running_late",
@@ -110,6 +114,10 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if self.awaiting == "transfer_offer" and ents.yes and not ents.has_when and named is None:
+            await self.tool("transfer_to_staff", reason="caller asked for staff")
+            self.say("Of course. I'm transferring you to our front desk now. Please hold.")
+            return self.out
         if self.awaiting == "advice_options" and re.search(r"\b(?:message|nurse|call me)\b", self.text):
             self.ents = ents  # the caller took the offer after a clinical question: the nurse calls back
             start_message(state, "callback", reason="question for the nurse")
@@ -161,10 +169,10 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         elif (intent in FAQ_TOPICS or intent == "faq_other") and not (
             state.task and (ents.has_when or ents.choice is not None) and not _asks_faq(self.text)
         ):
-            await self.answer_faq(intent)
+            answered = await self.answer_faq(intent)
             if state.task and awaiting:
                 await self.advance(ents)
-            elif not state.task:
+            elif not state.task and answered:
                 self.say("Is there anything else I can help with?")
             return self.out
         elif (intent == "transfer" and confidence >= 0.4) or (
@@ -330,21 +338,26 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             )
             state.awaiting = "confirm"
 
-    async def answer_faq(self, intent: str) -> None:
+    async def answer_faq(self, intent: str) -> bool:
+        """Answer a practice question from ``practice_info``; False when the practice has no answer."""
         topic = FAQ_TOPICS.get(intent) or _other_topic(self.ctx.caller_text)
+        if re.search(r"\bfax\b", self.text):
+            topic = "fax"
         result = await self.tool("practice_info", topic=topic)
         answer = result.get("answer")
         if not answer:
-            self.say(
-                "I don't have that information, but our front desk can help. Would you like me to transfer you?"
+            self.ask(
+                "I don't have that information, but our front desk can help. Would you like me to transfer you?",
+                "transfer_offer",
             )
-            return
+            return False
         if topic == "hours":
             self.say(f"Our hours are: {answer}")
         elif topic == "phone":
             self.say(f"Our phone number is {answer}.")
         else:
             self.say(answer)
+        return True
 
 
 def _asks_faq(text: str) -> bool:
@@ -364,6 +377,8 @@ def _introduced_first(text: str, relation: str) -> bool:
 
 def _other_topic(text: str) -> str:
     lowered = text.lower()
+    if "fax" in lowered:
+        return "fax"
     if "record" in lowered:
         return "records"
     if "cancel" in lowered:
