@@ -23,7 +23,9 @@ YES = re.compile(
     r"sounds (?:good|great|fine|perfect)|that works|that would work|that'?d work|that should work|works for me|"
     r"that'?s right|that is right|perfect|great|absolutely|definitely|certainly|of course|go ahead|do it|"
     r"book it|let'?s do (?:it|that)|that'?s fine|that is fine|that'?s good|fine|good|uh huh|mm hmm|mhm|"
-    r"affirmative|i think so|i guess(?: so)?|i suppose|that one|the one you said|exactly)\b"
+    r"affirmative|i think so|i guess(?: so)?|i suppose|that one|the one you said|exactly|"
+    r"that'?s (?:perfect|great|good|fine|correct|right|it)|that would be (?:great|perfect|fine|good)|i'?ll take (?:it|that)|"
+    r"works|yes please|sure thing|you bet|go for it)\b"
 )
 NO = re.compile(r"^(?:no|nope|nah|not really|negative|don'?t|do not|wait|hold on|never mind|nevermind)\b")
 ABANDON = re.compile(
@@ -62,7 +64,9 @@ TASK_WORDS = (
             r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|new patients?(?! visit)|(?:accepting|taking) (?:new )?patients|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
             r"|become a patient|not a patient (?:yet|there)|haven'?t been (?:there|here|to your office) before"
             r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|looking for a new (?:doctor|primary care)"
-            r"|switch(?:ing)? (?:my care )?to your (?:practice|office|clinic)|transfer my care|establish care)\b"
+            r"|switch(?:ing)? (?:my care )?to your (?:practice|office|clinic)|transfer my care|establish care"
+            r"|new to the area|need a (?:new )?(?:primary care|family) (?:doctor|physician|provider)|don'?t have a (?:doctor|primary care)"
+            r"|looking for a (?:new )?(?:doctor|pcp|primary care|family doctor))\b"
         ),
     ),
     (
@@ -85,7 +89,7 @@ TASK_WORDS = (
         re.compile(
             r"\b(?:refill|refills|refilled|renew (?:my|a) (?:prescription|medication)|prescription renewal"
             r"|ran out of my|run out of my|running out of my|more of my (?:medication|meds|pills|prescription)"
-            r"|prescription (?:renewed|renewal|refilled)|renew(?:ed)? my (?:\w+ )?(?:prescription|medication|meds)"
+            r"|prescription (?:renewed|renewal|refilled)|renew(?:ed)? my (?:\w+ ){0,3}(?:prescription|medication|meds)"
             r"|out of (?:my )?(?:medication|meds|pills|inhaler|insulin)|new prescription for|need more (?:of my )?(?:pills|medication|meds))\b"
         ),
     ),

@@ -106,6 +106,10 @@ NAME_BEFORE_CUE = re.compile(
 )
 
 
+# "first name Ana, last name Ruiz"
+FIRST_LAST = re.compile(
+    r"\b(?:first|1) name (?:is )?([a-z'-]+)[ ,]+(?:and )?(?:my )?last name (?:is )?([a-z'-]+)"
+)
 WEAK_CUES = {"i am", "i'm", "im"}  # "I'm running late": only a name when said (written) like one
 
 
@@ -124,6 +128,9 @@ def find_name(
     ``common`` holds ordinary words (the intent training vocabulary): a bare phrase made of them is
     a sentence, not a name.
     """
+    parts = FIRST_LAST.search(text)
+    if parts:
+        return f"{parts.group(1)} {parts.group(2)}"
     candidate = None
     for match in NAME_CUE.finditer(text):
         strong = match.group(1) in STRONG_CUES
@@ -141,7 +148,9 @@ def find_name(
         candidate = _name_words(text, common)
         words = text.split()
         if candidate is None and 2 <= len(words) <= 4:  # a bare answer to "your name?": "Daniel Park"
-            candidate = _name_words(text)
+            loose = _name_words(text)
+            if loose and set(loose.split()) - common and _written_as_name(loose, raw):
+                candidate = loose
     return candidate
 
 

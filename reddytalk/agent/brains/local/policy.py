@@ -226,7 +226,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         relation = family_member(self.ctx.caller_text)
         if relation and state.identity != "verified" and task not in {"new_patient", ""}:
             state.slots["for"] = relation  # verified by the family member's (the patient's) identity
-            if _introduced_first(self.text, relation):
+            if _introduced_first(self.text, relation, state.slots.get("name")):
                 state.slots.pop("name", None)  # "this is Maria, for my son": the caller's own name
                 state.slots.pop("dob", None)
 
@@ -364,15 +364,13 @@ def _asks_faq(text: str) -> bool:
     return any(pattern.search(text) for pattern, _ in FAQ_WORDS)
 
 
-_SELF_CUE = re.compile(r"\b(?:this is|my name is|my name's|i'm|i am|it's|it is)\b")
-
-
-def _introduced_first(text: str, relation: str) -> bool:
-    """Did the caller name themselves before mentioning the family member ("hi, it's Maria, my son
-    needs…")? Then the name and date of birth said are the caller's, not the patient's."""
-    cue = _SELF_CUE.search(text)
+def _introduced_first(text: str, relation: str, name: str | None) -> bool:
+    """Did the caller say a name before mentioning the family member ("hi, it's Maria, my son
+    needs…")? Then the name and date of birth said are the caller's, not the patient's ("I'm calling
+    for my husband Robert Kowalski" names the patient)."""
     mention = re.search(rf"\bmy {re.escape(relation)}\b", text)
-    return bool(cue and mention and cue.start() < mention.start())
+    said = text.find(name.split()[0]) if name else -1
+    return bool(mention and 0 <= said < mention.start())
 
 
 def _other_topic(text: str) -> str:
