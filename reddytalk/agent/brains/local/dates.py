@@ -210,7 +210,7 @@ def _calendar_day(text: str, now: datetime) -> date | None:
         rf"\b(?:{MONTH_RE}) \d{{1,2}}\b",
         rf"\b\d{{1,2}} (?:of )?(?:{MONTH_RE})\b",
         r"\bin (?:a|one|\d+) (?:days?|weeks?)\b",
-        r"\bthe (\d{1,2})\b(?! (?:am|pm|o'?clock|minutes?))",
+        r"\bthe (\d{1,2})\b(?!:| (?:am|pm|a m|p m|o'?clock|minutes?|one))",
     ):
         match = re.search(pattern, text)
         if match:

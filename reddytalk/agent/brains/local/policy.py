@@ -35,6 +35,10 @@ FAQ_TOPICS = {
 }
 TASK_CONFIDENCE = 0.45
 # Matters only staff handle: the caller is transferred rather than guessed at.
+# Someone at the practice called the caller: only staff know why.
+RETURNING_CALL = re.compile(
+    r"\b(?:voicemail|returning (?:a|your|the) call|you (?:guys )?called me|someone (?:from \w+ )?called me|missed (?:a|your) call)\b"
+)
 STAFF_MATTERS = re.compile(
     r"\b(?:results?|billing|bill|referrals?|nurse line|voicemail|missed (?:a |your )?call|returning (?:a|your) call"
     r"|you (?:guys )?called me|someone called me)\b"
@@ -114,6 +118,10 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if RETURNING_CALL.search(self.text) and not state.task:
+            await self.tool("transfer_to_staff", reason="returning a call from the practice")
+            self.say("Of course. I'm transferring you to our front desk now. Please hold.")
+            return self.out
         if self.awaiting == "transfer_offer" and ents.yes and not ents.has_when and named is None:
             await self.tool("transfer_to_staff", reason="caller asked for staff")
             self.say("Of course. I'm transferring you to our front desk now. Please hold.")
@@ -167,7 +175,9 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         if intent in TASKS and confidence >= TASK_CONFIDENCE and intent != state.task:
             self.start_task(intent)
         elif (intent in FAQ_TOPICS or intent == "faq_other") and not (
-            state.task and (ents.has_when or ents.choice is not None) and not _asks_faq(self.text)
+            state.task
+            and (ents.has_when or ents.choice is not None or (ents.yes and state.pending))
+            and not _asks_faq(self.text)
         ):
             answered = await self.answer_faq(intent)
             if state.task and awaiting:
