@@ -84,6 +84,12 @@ class TakeMessage(_Args):
     reason: str = Field("", max_length=500, description="The message in the caller's words.")
 
 
+class AddToMessage(_Args):
+    """Add what the caller said after take_message to that same message (no second message)."""
+
+    text: str = Field(min_length=1, max_length=500)
+
+
 class RegisterPatient(_Args):
     """Register a caller who is new to the practice, after collecting every field; they are then
     the verified caller and can book a new-patient visit."""
@@ -108,6 +114,7 @@ TOOLS: dict[str, type[_Args]] = {
     "practice_info": PracticeInfo,
     "transfer_to_staff": TransferToStaff,
     "take_message": TakeMessage,
+    "add_to_message": AddToMessage,
     "register_patient": RegisterPatient,
     "end_call": EndCall,
 }

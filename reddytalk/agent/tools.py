@@ -25,6 +25,7 @@ from reddytalk.agent.state import ConversationState
 from reddytalk.agent.text import letters, normalise
 from reddytalk.agent.tool_args import (
     TOOLS,
+    AddToMessage,
     BookAppointment,
     CancelAppointment,
     EndCall,
@@ -316,7 +317,21 @@ class ToolBox:
             idempotency_key=self._key("take_message"),
         )
         self.state.flags.message_taken = True
+        self.state.slots["last_message_id"] = saved.id
         return {"ok": True, "message_id": saved.id, "kind": saved.kind}
+
+    async def _add_to_message(self, args: AddToMessage) -> dict[str, Any]:
+        message_id = self.state.slots.get("last_message_id")
+        if not message_id:
+            raise ValidationFailed("no message was taken in this call")
+        await self.messages.add_to(
+            self.practice_id,
+            str(message_id),
+            args.text,
+            actor_id=self.actor_id,
+            idempotency_key=self._key("add_to_message"),
+        )
+        return {"ok": True, "message_id": message_id}
 
     async def _end_call(self, args: EndCall) -> dict[str, Any]:
         self.state.flags.ended = True

@@ -22,6 +22,9 @@ ASK_REASON = {
     "refill": "Which medication do you need refilled, and which pharmacy should we send it to?",
 }
 ASK_REASON_DEFAULT = "And what would you like me to pass on to the staff?"
+# What each kind needs before it is saved (as few questions as possible: a verified caller's
+# number is on file; the date of birth is asked once and the message is taken without it if the
+# caller does not give it).
 NEEDS = {
     "callback": ("name", "phone", "reason"),
     "refill": ("name", "dob", "phone", "reason"),
@@ -29,11 +32,100 @@ NEEDS = {
     "handoff_unanswered": ("name", "phone", "reason"),
     "other": ("name", "phone", "reason"),
 }
+# Words of an opening that say nothing about the message itself ("I need a refill please").
+_GENERIC = set(
+    [
+        "i",
+        "i'd",
+        "i'm",
+        "need",
+        "needs",
+        "want",
+        "would",
+        "like",
+        "a",
+        "an",
+        "my",
+        "the",
+        "to",
+        "get",
+        "some",
+        "more",
+        "please",
+        "hi",
+        "hello",
+        "hey",
+        "yes",
+        "yeah",
+        "can",
+        "could",
+        "you",
+        "someone",
+        "somebody",
+        "have",
+        "has",
+        "me",
+        "call",
+        "back",
+        "callback",
+        "give",
+        "return",
+        "leave",
+        "take",
+        "pass",
+        "on",
+        "along",
+        "message",
+        "for",
+        "it",
+        "is",
+        "refill",
+        "refills",
+        "refilled",
+        "prescription",
+        "prescriptions",
+        "renew",
+        "renewed",
+        "renewal",
+        "medication",
+        "medications",
+        "meds",
+        "pills",
+        "out",
+        "of",
+        "ran",
+        "run",
+        "running",
+        "new",
+        "from",
+        "office",
+        "doctor",
+        "dr",
+        "nurse",
+        "let",
+        "know",
+        "tell",
+        "that",
+        "this",
+        "and",
+        "ok",
+        "okay",
+        "um",
+        "uh",
+    ]
+)
 _NO_MESSAGE = re.compile(r"^(?:no|nope|nah|no thanks|no thank you|never ?mind|that'?s ok(?:ay)?)\b")
 # The opening already says what the message is ("call me back about my bill").
 _SAYS_WHAT = re.compile(
     r"\b(?:about|regarding|because|concerning|to tell|to let|know that|know the|tell (?:him|her|them) that)\b"
 )
+
+
+def _says_something(opening: str) -> bool:
+    """Does the opening already carry the message ("call me back about my bill", "a refill of my
+    lisinopril")? Then the caller is not asked for it again."""
+    words = re.sub(r"[^a-z' ]+", " ", opening.lower()).split()
+    return bool(_SAYS_WHAT.search(opening.lower())) or any(w not in _GENERIC for w in words)
 
 
 class MessageSteps(TurnBase):
@@ -52,10 +144,8 @@ class MessageSteps(TurnBase):
             else:
                 self.say("Alright. " + ANYTHING_ELSE)
             return
-        if slots.get("reason") and "asked_reason" not in slots and kind != "refill":
-            slots["asked_reason"] = kind == "running_late" or bool(
-                _SAYS_WHAT.search(str(slots["reason"]).lower())
-            )
+        if slots.get("reason") and "asked_reason" not in slots:
+            slots["asked_reason"] = kind == "running_late" or _says_something(str(slots["reason"]))
         if ents.name and not slots.get("name"):
             slots["name"] = ents.name.title()
         elif awaiting == "message_name" and not slots.get("name") and said:
@@ -64,22 +154,29 @@ class MessageSteps(TurnBase):
             slots["dob"] = ents.dob.isoformat()
         if ents.phone:
             slots["phone"] = ents.phone
-        if awaiting == "message_reason" and said:
+        just_a_number = bool(ents.phone) and len(re.sub(r"[^a-z]+", " ", self.text).split()) <= 4
+        if awaiting == "message_reason" and said and not just_a_number:
             slots["reason"] = (said + " " + str(slots.get("reason", ""))).strip()[:500]
+        elif awaiting == "message_reason" and just_a_number:
+            slots["asked_reason"] = False  # answered the number first: ask for the message again
+        elif awaiting == "message_phone" and not ents.phone and _says_something(said):
+            slots["reason"] = (str(slots.get("reason", "")) + " " + said).strip()[:500]
         verified = state.identity == "verified"
         if verified and state.patient_first_name and not slots.get("name"):
             slots["name"] = state.patient_first_name
         if not slots.get("name"):
-            wants_dob = "dob" in needs and not verified and not slots.get("dob")
+            wants_dob = kind in {"refill", "running_late"} and not verified and not slots.get("dob")
             self.ask(ASK_NAME_DOB if wants_dob else ASK_NAME, "message_name")
             return
-        if "dob" in needs and not verified and not slots.get("dob"):
+        if "dob" in needs and not verified and not slots.get("dob") and slots.get("name_only_asked") is None:
+            slots["name_only_asked"] = True
             self.ask(ASK_DOB, "message_dob")
             return
         if slots.get("dob") and not verified and not slots.get("checked"):
             slots["checked"] = True  # links the message to the record; said the same way either way
             await self.tool("identify_patient", name=slots["name"], date_of_birth=slots["dob"])
-        if "phone" in needs and not slots.get("phone"):
+        verified = state.identity == "verified"
+        if "phone" in needs and not slots.get("phone") and not verified:
             self.ask(ASK_PHONE, "message_phone")
             return
         if "reason" in needs and not slots.get("asked_reason"):
@@ -108,22 +205,27 @@ class MessageSteps(TurnBase):
         elif kind == "refill":
             self.say(
                 f"Thank you, {first}. I've sent your refill request to our clinical staff; they'll review it "
-                f"and call you at {say_phone(str(slots['phone']))} if they have questions."
+                f"and call you{_at(slots)} if they have questions."
             )
         elif kind == "other":
             self.say(f"Thank you, {first}. I've passed your message to our staff.")
         else:
             self.say(
                 f"Thank you, {first}. I've passed your message to our staff, and they'll call you back at "
-                f"{say_phone(str(slots['phone']))}."
+                f"{_at(slots).removeprefix(' at ') or 'the number on file'}."
             )
         if kind == "handoff_unanswered":
             await self.tool("end_call")
             self.say(f"Thank you for calling {self.ctx.practice.name}. Goodbye!")
         else:
-            self.say(ANYTHING_ELSE)
+            self.ask(ANYTHING_ELSE, "after_message")
 
     def drop_message(self) -> None:
         self.state.slots.pop("message", None)
         self.state.task = None
         self.state.awaiting = None
+
+
+def _at(slots: dict[str, object]) -> str:
+    phone = slots.get("phone")
+    return f" at {say_phone(str(phone))}" if phone else " at the number on file"

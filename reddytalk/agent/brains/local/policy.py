@@ -169,6 +169,17 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             else:
                 self.say(f"{left or 'No problem. '}{ANYTHING_ELSE}")
             return self.out
+        if (
+            self.awaiting == "after_message"
+            and named is None
+            and not (ents.yes or ents.no or ents.has_when)
+            and intent not in {"goodbye", "thanks", "greeting", "transfer"}
+            and intent not in FAQ_TOPICS
+            and len(self.text.split()) >= 2
+        ):
+            await self.tool("add_to_message", text=ctx.caller_text)  # "…and it's the CVS on Main"
+            self.ask("Thanks, I've added that to your message. " + ANYTHING_ELSE, "after_message")
+            return self.out
         self.merge(ents)
         awaiting, state.awaiting = state.awaiting, None
 
