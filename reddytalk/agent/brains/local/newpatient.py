@@ -47,6 +47,8 @@ class NewPatientSteps(TurnBase):
             awaiting == "new_insurance" or _INSURANCE_WORD.search(self.text)
         ):
             details["insurance"] = "self-pay"
+        elif awaiting == "new_insurance" and ents.has_when and not details.get("insurance"):
+            details["insurance"] = "not given"  # they went on to the day: do not hold them up
         elif awaiting == "new_insurance" and not details.get("insurance"):
             details["insurance"] = self.ctx.caller_text.strip()[:100] or "unknown"
         if not details.get("name") and not details.get("dob"):

@@ -145,7 +145,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             and self.awaiting in NEW_PATIENT_ASKS
             and not (ents.abandon or ents.done)
         ):
-            self.ents = ents  # an answer to a registration question, not a new request
+            self.merge(ents)  # an answer to a registration question (a day said early is kept too)
             state.awaiting = None
             await self.advance(ents)
             return self.out
