@@ -154,7 +154,7 @@ def find_when(text: str, now: datetime) -> Entities:
         else:
             ents.day, ents.day_end = monday + timedelta(days=7), monday + timedelta(days=13)
     if not ents.day:
-        ents.day = _calendar_day(text, now)
+        ents.day = _calendar_day(text, now) or _numeric_day(text, today) or _searched_day(text, now)
     if re.search(r"\b(?:same day|that day|that same day|the same date)\b", text):
         ents.extra["same_day"] = True
     _find_time(text, ents)
@@ -193,6 +193,16 @@ def _relative_day(text: str, today: date, ents: Entities) -> None:
             base = today + timedelta(days=(_weekday_index(name) - today.weekday()) % 7 or 7)
         ents.day = base + timedelta(weeks=count)
         return
+    monday = today - timedelta(days=today.weekday())
+    if re.search(r"\b(?:the )?week after next\b", text):
+        ents.day, ents.day_end = monday + timedelta(days=14), monday + timedelta(days=20)
+        return
+    if re.search(r"\b(?:end of (?:the|this) week|later this week)\b", text):
+        ents.day, ents.day_end = max(today, monday + timedelta(days=3)), monday + timedelta(days=5)
+        return
+    if re.search(r"\bin (?:a )?couple (?:of )?days\b", text):
+        ents.day = today + timedelta(days=2)
+        return
     if re.search(r"\bnext month\b", text):
         first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         ents.day = first
@@ -201,6 +211,41 @@ def _relative_day(text: str, today: date, ents: Entities) -> None:
 
 def _weekday_index(token: str) -> int:
     return next(i for i, name in enumerate(WEEKDAY_NAMES) if name.startswith(token[:3]))
+
+
+def _numeric_day(text: str, today: date) -> date | None:
+    """ "on 12/10": month/day without a year, the next such day from today."""
+    match = re.search(r"\b(\d{1,2})/(\d{1,2})\b(?!/)", text)
+    if not match:
+        return None
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            return None
+        if found >= today:
+            return found
+    return None
+
+
+def _searched_day(text: str, now: datetime) -> date | None:
+    """Anything else that names a month ("the 3rd day of December", "Christmas Eve"): dateparser's
+    search, with the call's ``now`` as relative base and a preference for the future."""
+    if not re.search(rf"\b(?:{MONTH_RE}|christmas|new year'?s)\b", text):
+        return None
+    from dateparser.search import search_dates
+
+    found = search_dates(
+        text,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": now.replace(tzinfo=None),
+            "PREFER_DATES_FROM": "future",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+    days = [moment.date() for _, moment in found or [] if moment.date() >= now.date()]
+    return days[0] if days else None
 
 
 def _calendar_day(text: str, now: datetime) -> date | None:
