@@ -23,6 +23,7 @@ from reddytalk.agent.brains.local.targets import TargetSteps
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase
 from reddytalk.agent.events import TextDelta
 from reddytalk.agent.messaging import start_message
+from reddytalk.agent.state import ConversationState
 
 TASKS = {"book", "reschedule", "cancel", "appointments", "new_patient"}
 FAQ_TOPICS = {
@@ -245,6 +246,13 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         state.offered = []
         state.slots.pop("target", None)
         relation = family_member(self.ctx.caller_text)
+        if (
+            relation
+            and state.identity == "verified"
+            and not state.for_family_member
+            and task not in {"new_patient", ""}
+        ):
+            _switch_patient(state)  # "…and one for my son": he is verified by his own details first
         if relation and state.identity != "verified" and task not in {"new_patient", ""}:
             state.slots["for"] = relation  # verified by the family member's (the patient's) identity
             if _introduced_first(self.text, relation, state.slots.get("name")):
@@ -383,6 +391,17 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
 
 def _asks_faq(text: str) -> bool:
     return any(pattern.search(text) for pattern, _ in FAQ_WORDS)
+
+
+def _switch_patient(state: ConversationState) -> None:
+    """Forget the verified patient so that another (a family member) can be verified."""
+    state.identity = "unknown"
+    state.identify_attempts = 0
+    state.patient_id = None
+    state.patient_first_name = None
+    state.appointments = []
+    for key in ("name", "dob", "target"):
+        state.slots.pop(key, None)
 
 
 def _introduced_first(text: str, relation: str, name: str | None) -> bool:
