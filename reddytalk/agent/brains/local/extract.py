@@ -122,7 +122,9 @@ TASK_WORDS = (
     (
         "book",
         re.compile(
-            r"\b(?:book|make an appointment|schedule (?:a|an|my)|set up an appointment|need an appointment|want an appointment|like an appointment|get an appointment)\b"
+            r"\b(?:book|make an appointment|schedule (?:a|an|my)|set up an appointment|need an appointment|want an appointment|like an appointment|get an appointment"
+            r"|get (?:it|this|that|him|her|me|them) (?:looked at|checked(?: out)?|seen)|(?:can|could) (?:i|he|she|we) be seen|need to be seen"
+            r"|get in to see|come in (?:to see|and see|for)|see (?:a|the) (?:doctor|provider|nurse practitioner))\b"
         ),
     ),
 )

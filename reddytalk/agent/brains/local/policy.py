@@ -36,6 +36,11 @@ FAQ_TOPICS = {
 }
 TASK_CONFIDENCE = 0.45
 # Matters only staff handle: the caller is transferred rather than guessed at.
+# The caller asks whether they are talking to a machine: the answer is always yes (AI disclosure).
+WHO_ARE_YOU = re.compile(
+    r"\b(?:are you (?:a )?(?:real|human|person|robot|bot|machine|computer|an ai|ai|automated)|is this (?:a )?(?:real person|robot|recording|machine|an ai)"
+    r"|who am i (?:talking|speaking) (?:to|with)|am i talking to a (?:person|human|machine|robot|computer))\b"
+)
 # Someone at the practice called the caller: only staff know why.
 RETURNING_CALL = re.compile(
     r"\b(?:voicemail|returning (?:a|your|the) call|you (?:guys )?called me|someone (?:from \w+ )?called me|missed (?:a|your) call)\b"
@@ -119,6 +124,13 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if WHO_ARE_YOU.search(self.text) and not state.task:
+            self.ask(
+                f"I'm {ctx.practice.name}'s automated assistant. I can book, move or cancel appointments, take a "
+                "message, or answer questions about the practice. Would you like me to transfer you to a person?",
+                "transfer_offer",
+            )
+            return self.out
         if RETURNING_CALL.search(self.text) and not state.task:
             await self.tool("transfer_to_staff", reason="returning a call from the practice")
             self.say("Of course. I'm transferring you to our front desk now. Please hold.")
