@@ -15,6 +15,23 @@ from typing import Any
 from reddytalk.agent.brains.base import BrainContext, BrainEvent
 from reddytalk.agent.brains.local import classifier
 from reddytalk.agent.brains.local.booking import BookingSteps
+from reddytalk.agent.brains.local.cues import (
+    ADVICE,
+    FAQ_TOPICS,
+    FAQ_WORDS,
+    HELP,
+    MESSAGE_TASKS,
+    NEW_PATIENT_ASKS,
+    NO_ADVICE,
+    RETURNING_CALL,
+    STAFF_MATTERS,
+    TASK_CONFIDENCE,
+    WHO_ARE_YOU,
+    asks_faq,
+    introduced_first,
+    other_topic,
+    switch_patient,
+)
 from reddytalk.agent.brains.local.extract import Entities, extract, family_member, task_words
 from reddytalk.agent.brains.local.identity import IdentitySteps
 from reddytalk.agent.brains.local.messages import MessageSteps
@@ -23,64 +40,8 @@ from reddytalk.agent.brains.local.targets import TargetSteps
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase
 from reddytalk.agent.events import TextDelta
 from reddytalk.agent.messaging import start_message
-from reddytalk.agent.state import ConversationState
 
 TASKS = {"book", "reschedule", "cancel", "appointments", "new_patient"}
-FAQ_TOPICS = {
-    "faq_hours": "hours",
-    "faq_address": "directions",
-    "faq_parking": "parking",
-    "faq_insurance": "insurance",
-    "faq_fees": "fees",
-    "faq_phone": "phone",
-}
-TASK_CONFIDENCE = 0.45
-# Matters only staff handle: the caller is transferred rather than guessed at.
-# The caller asks whether they are talking to a machine: the answer is always yes (AI disclosure).
-WHO_ARE_YOU = re.compile(
-    r"\b(?:are you (?:a )?(?:real|human|person|robot|bot|machine|computer|an ai|ai|automated)|is this (?:a )?(?:real person|robot|recording|machine|an ai)"
-    r"|who am i (?:talking|speaking) (?:to|with)|am i talking to a (?:person|human|machine|robot|computer))\b"
-)
-# Someone at the practice called the caller: only staff know why.
-RETURNING_CALL = re.compile(
-    r"\b(?:voicemail|returning (?:a|your|the) call|you (?:guys )?called me|someone (?:from \w+ )?called me|missed (?:a|your) call)\b"
-)
-STAFF_MATTERS = re.compile(
-    r"\b(?:results?|billing|bill|referrals?|nurse line|voicemail|missed (?:a |your )?call|returning (?:a|your) call"
-    r"|you (?:guys )?called me|someone called me)\b"
-)
-NEW_PATIENT_ASKS = {"new_identity", "new_phone", "new_insurance"}
-# Questions only a clinician may answer: the caller hears NO_ADVICE (or their question goes to staff).
-ADVICE = re.compile(
-    r"\b(?:should (?:i|my \w+|he|she|we) (?:take|be worried|worry|go to|stop|keep taking|give|get|use|see)"
-    r"|can (?:i|my \w+|he|she|we) (?:take|give|double|stop|mix|drink|skip|eat|exercise)"
-    r"|is it (?:ok|okay|safe|alright|all right|bad|normal|dangerous) (?:to|if|that)|what should i do (?:about|for|if)"
-    r"|do you think (?:i|it|my)|what (?:dose|dosage)|how (?:often|many) (?:should|can) i"
-    r"|how much (?:\w+ )?(?:can|should) i (?:take|give)|is it safe to|do i need (?:antibiotics|medicine|medication|stitches|to take)"
-    r"|what (?:medicine|medication|should i take|can i take)|what (?:should|can) i (?:give|take|do for)"
-    r"|is (?:this|it) (?:serious|normal|contagious))\b"
-)
-# Practice questions asked among other words ("is there a place to park? I can't walk far").
-FAQ_WORDS = (
-    (re.compile(r"\bpark(?:ing)?\b"), "faq_parking"),
-    (re.compile(r"\b(?:your hours|are you open|open on|when do you (?:open|close))\b"), "faq_hours"),
-    (re.compile(r"\b(?:insurance|do you (?:take|accept))\b"), "faq_insurance"),
-    (re.compile(r"\b(?:address|located|directions|where are you)\b"), "faq_address"),
-    (re.compile(r"\b(?:cost|price|fees?|self pay)\b"), "faq_fees"),
-    (re.compile(r"\b(?:medical )?records\b|\bfax\b|\bwebsite\b"), "faq_other"),
-)
-MESSAGE_TASKS = {
-    "message_running_late": "running_late",
-    "message_refill": "refill",
-    "message_callback": "callback",
-    "message_other": "other",
-}
-
-HELP = "I can book, reschedule or cancel appointments, or answer questions about the practice. What would you like to do?"
-NO_ADVICE = (
-    "I'm not able to give medical advice. I can take a message for our nurse, book you an appointment "
-    "with one of our providers, or transfer you to our staff. Which would you prefer?"
-)
 
 
 class LocalBrain:
@@ -201,7 +162,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         elif (intent in FAQ_TOPICS or intent == "faq_other") and not (
             state.task
             and (ents.has_when or ents.choice is not None or (ents.yes and state.pending))
-            and not _asks_faq(self.text)
+            and not asks_faq(self.text)
         ):
             answered = await self.answer_faq(intent)
             if state.task and awaiting:
@@ -264,10 +225,10 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             and not state.for_family_member
             and task not in {"new_patient", ""}
         ):
-            _switch_patient(state)  # "…and one for my son": he is verified by his own details first
+            switch_patient(state)  # "…and one for my son": he is verified by his own details first
         if relation and state.identity != "verified" and task not in {"new_patient", ""}:
             state.slots["for"] = relation  # verified by the family member's (the patient's) identity
-            if _introduced_first(self.text, relation, state.slots.get("name")):
+            if introduced_first(self.text, relation, state.slots.get("name")):
                 state.slots.pop("name", None)  # "this is Maria, for my son": the caller's own name
                 state.slots.pop("dob", None)
 
@@ -381,7 +342,7 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
 
     async def answer_faq(self, intent: str) -> bool:
         """Answer a practice question from ``practice_info``; False when the practice has no answer."""
-        topic = FAQ_TOPICS.get(intent) or _other_topic(self.ctx.caller_text)
+        topic = FAQ_TOPICS.get(intent) or other_topic(self.ctx.caller_text)
         if re.search(r"\bfax\b", self.text):
             topic = "fax"
         result = await self.tool("practice_info", topic=topic)
@@ -399,40 +360,3 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         else:
             self.say(answer)
         return True
-
-
-def _asks_faq(text: str) -> bool:
-    return any(pattern.search(text) for pattern, _ in FAQ_WORDS)
-
-
-def _switch_patient(state: ConversationState) -> None:
-    """Forget the verified patient so that another (a family member) can be verified."""
-    state.identity = "unknown"
-    state.identify_attempts = 0
-    state.patient_id = None
-    state.patient_first_name = None
-    state.appointments = []
-    for key in ("name", "dob", "target"):
-        state.slots.pop(key, None)
-
-
-def _introduced_first(text: str, relation: str, name: str | None) -> bool:
-    """Did the caller say a name before mentioning the family member ("hi, it's Maria, my son
-    needs…")? Then the name and date of birth said are the caller's, not the patient's ("I'm calling
-    for my husband Robert Kowalski" names the patient)."""
-    mention = re.search(rf"\bmy {re.escape(relation)}\b", text)
-    said = text.find(name.split()[0]) if name else -1
-    return bool(mention and 0 <= said < mention.start())
-
-
-def _other_topic(text: str) -> str:
-    lowered = text.lower()
-    if "fax" in lowered:
-        return "fax"
-    if "record" in lowered:
-        return "records"
-    if "cancel" in lowered:
-        return "cancellation"
-    if "website" in lowered or "web site" in lowered:
-        return "website"
-    return lowered[:60] or "unknown"
