@@ -20,7 +20,6 @@ FAQ_TOPICS = {
     "faq_phone": "phone",
 }
 TASK_CONFIDENCE = 0.45
-# Matters only staff handle: the caller is transferred rather than guessed at.
 # The caller asks whether they are talking to a machine: the answer is always yes (AI disclosure).
 WHO_ARE_YOU = re.compile(
     r"\b(?:are you (?:a )?(?:real|human|person|robot|bot|machine|computer|an ai|ai|automated)|is this (?:a )?(?:real person|robot|recording|machine|an ai)"
@@ -30,6 +29,7 @@ WHO_ARE_YOU = re.compile(
 RETURNING_CALL = re.compile(
     r"\b(?:voicemail|returning (?:a|your|the) call|you (?:guys )?called me|someone (?:from \w+ )?called me|missed (?:a|your) call)\b"
 )
+# Matters only staff handle: the caller is transferred rather than guessed at.
 STAFF_MATTERS = re.compile(
     r"\b(?:results?|billing|bill|referrals?|nurse line|voicemail|missed (?:a |your )?call|returning (?:a|your) call"
     r"|you (?:guys )?called me|someone called me)\b"
