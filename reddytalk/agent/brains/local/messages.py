@@ -121,6 +121,19 @@ _SAYS_WHAT = re.compile(
 )
 
 
+def _looks_like_a_name(text: str) -> bool:
+    """A bare answer to "your name?" that is not a question, a number or a sentence."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 4
+        and all(w.replace("'", "").replace("-", "").isalpha() for w in words)
+        and not (
+            set(words)
+            & {"what", "why", "who", "how", "no", "yes", "sorry", "bye", "goodbye", "hello", "pardon"}
+        )
+    )
+
+
 def _says_something(opening: str) -> bool:
     """Does the opening already carry the message ("call me back about my bill", "a refill of my
     lisinopril")? Then the caller is not asked for it again."""
@@ -136,9 +149,11 @@ class MessageSteps(TurnBase):
         needs = NEEDS.get(kind, NEEDS["other"])
         awaiting = self.awaiting
         said = self.ctx.caller_text.strip()
-        if awaiting == "message_contact" and _NO_MESSAGE.search(self.text) and not ents.name:
+        if ((ents.done or ents.abandon) and not ents.phone) or (
+            awaiting == "message_contact" and _NO_MESSAGE.search(self.text) and not ents.name
+        ):
             self.drop_message()
-            if kind == "handoff_unanswered":
+            if kind == "handoff_unanswered" or ents.done:
                 await self.tool("end_call")
                 self.say(f"Alright. Thank you for calling {self.ctx.practice.name}. Goodbye!")
             else:
@@ -148,8 +163,8 @@ class MessageSteps(TurnBase):
             slots["asked_reason"] = kind == "running_late" or _says_something(str(slots["reason"]))
         if ents.name and not slots.get("name"):
             slots["name"] = ents.name.title()
-        elif awaiting == "message_name" and not slots.get("name") and said:
-            slots["name"] = said[:100]
+        elif awaiting == "message_name" and not slots.get("name") and _looks_like_a_name(self.text):
+            slots["name"] = said.strip(" .,!?")[:100]
         if ents.dob:
             slots["dob"] = ents.dob.isoformat()
         if ents.phone:
