@@ -100,9 +100,16 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             await self.tool("transfer_to_staff", reason="caller asked for staff")
             self.say("Of course. I'm transferring you to our front desk now. Please hold.")
             return self.out
-        if self.awaiting == "advice_options" and re.search(r"\b(?:message|nurse|call me)\b", self.text):
+        took_offer = re.search(r"\b(?:message|nurse|call me|call back|callback)\b", self.text) or (
+            ents.yes
+            and not (
+                named or ents.has_when or ents.type_id or re.search(r"\b(?:visit|appointment)\b", self.text)
+            )
+        )
+        if self.awaiting == "advice_options" and took_offer:
             self.ents = ents  # the caller took the offer after a clinical question: the nurse calls back
-            start_message(state, "callback", reason="question for the nurse")
+            asked = next((t.text for t in reversed(state.turns) if t.role == "caller"), "")
+            start_message(state, "callback", reason=f"question for the nurse: {asked}".strip())
             await self.message_step()
             return self.out
         if named in MESSAGE_TASKS and not (ents.abandon or ents.done):
