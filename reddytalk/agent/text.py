@@ -11,6 +11,7 @@ one two …").
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _UNITS = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -39,7 +40,10 @@ _FILLERS = re.compile(r"\b(?:um+|uh+|erm+|er|ah+|hmm+|you know|i mean like|like,
 
 
 def normalise(text: str) -> str:
-    """Lower case, straight quotes, no ordinal suffixes or punctuation, hyphens as spaces."""
+    """Lower case, no accents ("González" → "gonzalez"), straight quotes, no ordinal suffixes or
+    punctuation, hyphens as spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
     text = re.sub(r"'(\d{2})\b", r"\1", text)  # "March 12, '84"
