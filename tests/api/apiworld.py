@@ -85,6 +85,8 @@ def host_env(state: Path) -> dict[str, str]:
         "BLOBS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'blobs'}",
         "QUEUES_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
         "AzureWebJobsStorage": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+        # The tests play the platform's front end: the last X-Forwarded-For hop is the client.
+        "TRUSTED_PROXY_HOPS": "1",
     }
 
 
