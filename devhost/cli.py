@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
     start.add_argument("--host", default="127.0.0.1", help="address to listen on")
     start.add_argument("--cors", default=None, help="allowed origins, comma-separated ('*' = any)")
+    start.add_argument(
+        "--static", type=Path, default=None, help="serve this folder's files at / (SPA fallback)"
+    )
     start.add_argument("--cors-credentials", action="store_true", help="allow credentials in CORS requests")
     return parser
 
@@ -36,7 +39,13 @@ async def serve(args: argparse.Namespace) -> int:
     state = (args.state or script_root / ".devhost").resolve()
     cors = CorsOptions.parse(args.cors, args.cors_credentials) if args.cors else None
     host = LocalHost(
-        script_root, state, port=args.port, signalr_port=args.signalr_port, host=args.host, cors=cors
+        script_root,
+        state,
+        port=args.port,
+        signalr_port=args.signalr_port,
+        host=args.host,
+        cors=cors,
+        static_dir=args.static.resolve() if args.static else None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -42,6 +42,7 @@ from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
 from devhost.signalr.connection_string import SignalRConnectionString
 from devhost.signalr.service import SignalRService
+from devhost.static_files import StaticFiles
 from devhost.timer_trigger import TimerListener
 
 log = logging.getLogger("devhost")
@@ -72,6 +73,7 @@ class LocalHost:
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         cors: CorsOptions | None = None,
+        static_dir: Path | None = None,
     ) -> None:
         self.script_root = Path(script_root).resolve()
         self.state_dir = Path(state_dir).resolve()
@@ -80,6 +82,7 @@ class LocalHost:
         self.explicit_env = dict(env or {})
         self.bind_host = host
         self.cors = cors
+        self.static_dir = static_dir
         self.config: HostConfig | None = None
         self.index: FunctionIndex | None = None
         self.signalr: SignalRService | None = None
@@ -263,6 +266,10 @@ class LocalHost:
                     expose_headers=["*"],
                 )
             )
+        if self.static_dir is not None:
+            assert self.config is not None
+            prefix = self.config.route_prefix
+            middleware.append(Middleware(StaticFiles, directory=self.static_dir, route_prefix=prefix))
         return Starlette(routes=routes, middleware=middleware)
 
     async def _status(self, request: Request) -> Response:
