@@ -19,20 +19,19 @@ import wave
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
-from callkit import ROOT, host_env, seed  # noqa: E402
+from callkit import ROOT, host_env, seed
 
-from devhost.host import LocalHost  # noqa: E402
-from reddytalk.services import close_services  # noqa: E402
-from reddytalk.voice.tts.local import LocalTextToSpeech  # noqa: E402
+from devhost.host import LocalHost
+from reddytalk.services import close_services
+from reddytalk.voice.tts.local import LocalTextToSpeech
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DIST = ROOT / "web" / "dist"
 ARTIFACTS = ROOT / "web" / "test-artifacts"
 EMAIL = "frontdesk@maple.example"
-PASSWORD = "a long enough test password"  # noqa: S105 - a throwaway test account
+PASSWORD = "a long enough test password"
 RATE = 16_000
 # What the caller says, each after this many seconds of silence (room for the reply to play out).
 SCRIPT = (

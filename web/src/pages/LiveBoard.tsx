@@ -1,4 +1,4 @@
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { ApiError } from "../api/client";
 import { errorText } from "../api/hooks";
 import { Link } from "../router";
@@ -67,6 +67,11 @@ function TakeoverControls({ call }: { call: LiveCall }) {
 
 function CallCard({ call }: { call: LiveCall }) {
   const flags = Object.keys(call.flags);
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    const el = list.current; // follow the conversation as lines arrive
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [call.lines.length]);
   return (
     <article className={`call ${call.status === "ended" ? "ended" : ""}`} aria-labelledby={`call-${call.session_id}`} data-testid="live-call">
       <header>
@@ -82,7 +87,7 @@ function CallCard({ call }: { call: LiveCall }) {
           </span>
         ))}
       </header>
-      <ol className="lines" aria-live="polite" aria-label="Conversation">
+      <ol ref={list} className="lines" aria-live="polite" aria-label="Conversation">
         {call.lines.map((line, i) => {
           const firstOfReply = line.speaker === "receptionist" && !call.lines.slice(0, i).some((l) => l.turn === line.turn && l.speaker === "receptionist");
           const timings = firstOfReply ? call.turns[line.turn]?.timings : null;
@@ -90,7 +95,7 @@ function CallCard({ call }: { call: LiveCall }) {
             <li key={`${line.turn}:${line.speaker}:${line.seq}`} className={`line ${line.speaker}`} data-turn={line.turn}>
               <span className="speaker">{SPEAKER[line.speaker]}</span>
               <span className="text">{line.text}</span>
-              {timings?.first_audio_ms !== undefined && (
+              {line.turn > 0 && timings?.first_audio_ms !== undefined && timings.first_audio_ms > 0 && (
                 <span className="latency" title="End of the caller's speech to the first reply audio">
                   {Math.round(timings.first_audio_ms)} ms
                 </span>
