@@ -116,7 +116,7 @@ export default function CallDetail({ sessionId }: { sessionId: string }) {
       {turns.error ? <p className="error">{errorText(turns.error)}</p> : <Waterfall turns={turns.data ?? []} />}
       <h2>Transcript {transcript.data && !transcript.data.final && <span className="pill">live</span>}</h2>
       {transcript.error && <p className="error">{errorText(transcript.error)}</p>}
-      <ol className="lines">
+      <ol className="lines full">
         {(transcript.data?.lines ?? []).map((line, i) => (
           <li key={i} className={`line ${line.speaker}`}>
             <span className="speaker">{line.speaker === "caller" ? "Caller" : line.speaker === "staff" ? "Staff" : "Receptionist"}</span>

@@ -23,7 +23,7 @@ export default function Caller({ practiceId }: { practiceId: string }) {
     view.phase === "live" && view.hub !== "connected" ? STATUS[view.hub] : view.upload === "retrying" ? "Network trouble: your voice is being resent…" : null;
 
   return (
-    <main className="caller" id="main">
+    <main className="caller-page" id="main">
       <h1>Call the practice</h1>
       {view.phase === "idle" || view.phase === "failed" ? (
         <form
