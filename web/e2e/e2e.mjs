@@ -199,15 +199,16 @@ try {
     const out = await fetch(`${opt.base}/api/auth/logout`, { method: "POST", headers: { Authorization: `Bearer ${login.access_token}` } });
     if (!out.ok) throw new Error(`logout answered ${out.status}`);
     expectedAuthErrors = true;
-    await staff.getByRole("button", { name: "Search" }).click();
+    // The board's next poll (every 3 s) meets the revoked session.
     const dialog = staff.getByRole("dialog", { name: "Your session has ended" });
     await dialog.waitFor({ timeout: 20_000 });
     await shoot(staff, "session-ended");
     await dialog.getByLabel("Password").fill(opt.password);
     await dialog.getByRole("button", { name: "Sign in" }).click();
     await dialog.waitFor({ state: "detached" });
-    await staff.locator("tbody tr").first().waitFor(); // the search that met the expiry went through
     if ((await staff.getByLabel("Last or first name").inputValue()) !== "Gonzalez") throw new Error("the page lost its input");
+    await staff.getByRole("button", { name: "Search" }).click();
+    await staff.locator("tbody tr").first().waitFor();
   });
 } catch (error) {
   code = 1;
