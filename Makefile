@@ -68,7 +68,7 @@ unit: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP) $(WEB_BUILT)
 
 test: lint unit
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(STAMP) $(NODE_STAMP) $(WEB_BUILT)
 	$(PY) -m bench
 
 clean:
