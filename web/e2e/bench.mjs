@@ -11,14 +11,16 @@ const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
 
 function signalrSender(connection) {
   const parts = Object.fromEntries(connection.split(";").filter(Boolean).map((p) => [p.slice(0, p.indexOf("=")).toLowerCase(), p.slice(p.indexOf("=") + 1)]));
-  const endpoint = parts.endpoint.replace(/\/$/, "");
+  const base = new URL(parts.endpoint);
+  if (parts.port) base.port = parts.port;
+  const endpoint = base.origin;
   const b64 = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
   return async (group, target, payload) => {
     const url = `${endpoint}/api/hubs/reddytalk/groups/${encodeURIComponent(group)}/:send`;
     const now = Math.floor(Date.now() / 1000);
     const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ aud: url, iat: now, exp: now + 300 })}`;
     const sig = createHmac("sha256", parts.accesskey).update(head).digest("base64url");
-    const res = await fetch(`${url}?api-version=2022-11-01`, {
+    const res = await fetch(`${url}?api-version=2022-06-01`, {
       method: "POST",
       headers: { Authorization: `Bearer ${head}.${sig}`, "Content-Type": "application/json" },
       body: JSON.stringify({ target, arguments: [payload] }),
