@@ -182,6 +182,11 @@ try {
     await staff.getByTestId("conflict").waitFor();
     if (!(await staff.getByTestId("conflict").innerText()).includes("+16175550199")) throw new Error("the other version is not shown");
     await shoot(staff, "patient-conflict");
+    await staff.getByRole("button", { name: "Review against the latest version" }).click();
+    if ((await staff.getByLabel("Phone").inputValue()) !== "+16175550199") throw new Error("the other person's phone was not kept");
+    if ((await staff.getByLabel("Email").inputValue()) !== "maria@example.org") throw new Error("this edit was lost");
+    await staff.getByRole("button", { name: "Save" }).click();
+    await staff.getByTestId("patient-message").filter({ hasText: "Saved." }).waitFor();
     await nav("Staff");
     await staff.locator("tbody tr").first().waitFor();
     await shoot(staff, "staff");

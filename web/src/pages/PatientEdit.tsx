@@ -64,11 +64,19 @@ export default function PatientEdit({ patientId }: { patientId: string }) {
   };
 
   const useLatest = () => {
-    if (!conflict) return;
+    if (!conflict || !form || !record) return;
+    // Keep only what this user changed; every other field takes the other person's saved value,
+    // so saving again cannot silently undo their edit.
+    const base = editable(record);
+    const latest = editable(conflict);
+    const merged = Object.fromEntries(
+      FIELDS.map(([key]) => [key, form[key] !== base[key] ? form[key] : latest[key]]),
+    ) as Editable;
     setRecord(conflict);
     setEtag(conflict.etag);
+    setForm(merged);
     setConflict(null);
-    setMessage({ kind: "ok", text: "Loaded the latest version. Your edits are still in the form; save again to apply them over it." });
+    setMessage({ kind: "ok", text: "Loaded the latest version with your changes on top. Check them and save again." });
   };
 
   return (
@@ -81,11 +89,14 @@ export default function PatientEdit({ patientId }: { patientId: string }) {
           <table>
             <thead><tr><th>Field</th><th>Saved by someone else</th><th>Your edit</th></tr></thead>
             <tbody>
-              {FIELDS.map(([key, label]) => (
-                <tr key={key} className={editable(conflict)[key] !== form[key] ? "differs" : ""}>
-                  <td>{label}</td><td>{editable(conflict)[key]}</td><td>{form[key]}</td>
-                </tr>
-              ))}
+              {FIELDS.map(([key, label]) => {
+                const mine = record !== null && form[key] !== editable(record)[key];
+                return (
+                  <tr key={key} className={mine && editable(conflict)[key] !== form[key] ? "differs" : ""}>
+                    <td>{label}</td><td>{editable(conflict)[key]}</td><td>{mine ? form[key] : <span className="muted">unchanged</span>}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           <button type="button" onClick={useLatest}>Review against the latest version</button>
