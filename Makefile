@@ -14,13 +14,14 @@ TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
 PRACTICE ?= examples/demo-practice.json
 
-.PHONY: help serve demo test lint typecheck unit bench clean web
+.PHONY: help serve demo test lint typecheck unit security bench clean web
 
 help:
 	@echo "make serve  - run ReddyTalk on the local host with embedded defaults (http://127.0.0.1:7071)"
 	@echo "make demo   - play a booking call against the demo practice and print it"
 	@echo "make test   - lint, type-check and run the whole test suite"
 	@echo "make lint   - ruff + mypy only"
+	@echo "make security - the security probes (tests/security; also part of make test): requests and verdicts"
 	@echo "make bench  - run the benchmarks (results in bench/results/, summary in docs/benchmarks.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -67,6 +68,10 @@ unit: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP) $(WEB_BUILT)
 	$(VENV)/bin/pytest -q
 
 test: lint unit
+
+# The security probe set: prints every request sent and its verdict (tests/security also runs in make test).
+security: $(STAMP)
+	$(VENV)/bin/pytest -q tests/security
 
 bench: $(STAMP) $(NODE_STAMP) $(WEB_BUILT)
 	$(PY) -m bench

@@ -15,6 +15,7 @@ from api.auth import bp as auth
 from api.call_turns import bp as call_turns
 from api.calls import bp as calls
 from api.health import bp as health
+from api.messages import bp as messages
 from api.openapi import bp as openapi
 from api.patients import bp as patients
 from api.practice import bp as practice
@@ -25,6 +26,11 @@ from entities.session import bp as session_entity
 from orchestrators.call_session import bp as call_session
 from orchestrators.post_call import bp as post_call
 from orchestrators.training import bp as training_orchestrators
+from reddytalk.settings import get_settings
+
+# Read the settings at start-up: invalid settings (a local key in production, a weak secret) stop
+# the app from starting here, naming the setting, instead of failing on the first request.
+get_settings()
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -33,6 +39,7 @@ for blueprint in (
     auth,
     patients,
     appointments,
+    messages,
     openapi,
     voice,
     realtime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from api.deps import auth_service
+from api.deps import auth_service, current_services
 from api.guard import client_address, current_principal
 from api.http import model_response, parse_json
 from api.routes import endpoint
@@ -61,7 +61,8 @@ async def auth_register(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def auth_login(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_json(req, LoginRequest)
-    session = await auth_service().login(body.email, body.password, client_address(req))
+    address = client_address(req, current_services().settings.trusted_proxy_hops)
+    session = await auth_service().login(body.email, body.password, address)
     return model_response(session, 200, NO_STORE)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from reddytalk.appointments.service import StaffAppointments
     from reddytalk.auth.service import AuthService
+    from reddytalk.messages.service import MessageService
     from reddytalk.patients.service import PatientRecords
     from reddytalk.services import Services
 
@@ -58,3 +59,14 @@ def staff_appointments() -> StaffAppointments:
 
     services = current_services()
     return services.cached("appointments", lambda: StaffAppointments(services.documents, services.audit))
+
+
+def message_service() -> MessageService:
+    from reddytalk.messages.publish import staff_publisher
+    from reddytalk.messages.service import MessageService
+
+    services = current_services()
+    return services.cached(
+        "messages",
+        lambda: MessageService(services.documents, services.audit, publish=staff_publisher(services)),
+    )

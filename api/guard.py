@@ -37,15 +37,26 @@ def bearer_token(req: func.HttpRequest) -> str:
     return token.strip()
 
 
-def client_address(req: func.HttpRequest) -> str:
-    """The caller's address as the platform front end appended it: the *last* ``X-Forwarded-For``
-    hop (earlier hops are whatever the client sent, so trusting them would let an attacker pick a
-    fresh address per guess). A ``:port`` suffix is dropped."""
+def client_address(req: func.HttpRequest, trusted_hops: int) -> str | None:
+    """The client address the platform vouches for, or None when it vouches for none.
+
+    Each trusted front end (``TRUSTED_PROXY_HOPS`` of them; App Service's is one) *appends* the
+    address it saw to ``X-Forwarded-For``, so the client is the hop that many places from the end.
+    Earlier hops, and headers such as ``X-Client-IP``, are whatever the client sent and are never
+    used: trusting them would let an attacker pick a fresh address per guess. With no trusted
+    front end (the local host passes no peer address) there is no address to key on.
+    """
+    if trusted_hops <= 0:
+        return None
     hops = [h.strip() for h in (req.headers.get("x-forwarded-for") or "").split(",") if h.strip()]
-    address = hops[-1] if hops else (req.headers.get("x-client-ip") or "unknown")
-    if address.count(":") == 1:  # IPv4 with a port; IPv6 addresses keep their colons
+    if len(hops) < trusted_hops:
+        return None
+    address = hops[-trusted_hops]
+    if address.startswith("[") and "]" in address:  # [IPv6]:port
+        return address[1 : address.index("]")]
+    if address.count(":") == 1:  # IPv4 with a port; bare IPv6 addresses keep their colons
         address = address.split(":", 1)[0]
-    return address
+    return address[:64] or None
 
 
 def _find_request(args: tuple[Any, ...], kwargs: dict[str, Any]) -> func.HttpRequest:

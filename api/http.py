@@ -2,6 +2,11 @@
 
 Every handler goes through ``json_endpoint`` so validation errors and ``ReddyTalkError``s become
 4xx JSON problem responses and unexpected errors become a 500 without a stack trace.
+
+Input is checked here once for every route (``api.wire`` holds the rules): bodies are limited in
+size and nesting *before* they are parsed, JSON is validated strictly (no ``"0"`` → 0 or
+``"yes"`` → true), query values must be written plainly (integers as digits, booleans as
+``true``/``false``), and dates must be ISO 8601 strings within sane years.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from api.wire import check_depth, check_plain
 from reddytalk.errors import PayloadTooLarge, ReddyTalkError, UnsupportedMediaType, ValidationFailed
 from reddytalk.logs import new_request_id, request_id_var
 
@@ -52,13 +58,19 @@ def model_response(
     return json_response(model.model_dump(mode="json"), status=status, headers=headers)
 
 
+def _errors(exc: ValidationError, where: str) -> dict[str, str]:
+    return {".".join(str(p) for p in e["loc"]) or where: e["msg"] for e in exc.errors()}
+
+
 def parse_query(req: func.HttpRequest, model: type[M]) -> M:
     """Validate query parameters against ``model`` (unknown parameters are refused with 400)."""
+    raw = dict(req.params)
     try:
-        return model.model_validate(dict(req.params))
+        parsed = model.model_validate_strings(raw, strict=True)
     except ValidationError as exc:
-        errors = {".".join(str(p) for p in e["loc"]) or "query": e["msg"] for e in exc.errors()}
-        raise ValidationFailed("query parameters are invalid", detail=errors) from None
+        raise ValidationFailed("query parameters are invalid", detail=_errors(exc, "query")) from None
+    check_plain(parsed, raw, strings=True, message="query parameters are invalid")
+    return parsed
 
 
 def parse_json(req: func.HttpRequest, model: type[M], *, max_bytes: int = MAX_JSON_BYTES) -> M:
@@ -69,15 +81,18 @@ def parse_json(req: func.HttpRequest, model: type[M], *, max_bytes: int = MAX_JS
     ctype = (req.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     if ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType("expected application/json")
+    raw = raw or b"{}"
+    check_depth(raw)
     try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed("body is not valid JSON") from None
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
-        raise ValidationFailed("request body is invalid", detail=errors) from None
+        raise ValidationFailed("request body is invalid", detail=_errors(exc, "body")) from None
+    check_plain(parsed, data, strings=False, message="request body is invalid")
+    return parsed
 
 
 def json_endpoint(handler: Handler) -> Handler:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api.routes import ROUTES, RouteSpec, endpoint
+from reddytalk.auth.rbac import needs_token
 
 bp = func.Blueprint()
 
@@ -51,7 +52,7 @@ _ERROR_TEXT = {
 
 def _errors_for(spec: RouteSpec) -> list[int]:
     codes = {400, 503}
-    if spec.access in ("staff", "admin"):
+    if needs_token(spec.access):
         codes |= {401, 403}
     if spec.access == "signed":
         codes |= {401}
@@ -63,6 +64,7 @@ def _errors_for(spec: RouteSpec) -> list[int]:
         codes |= {404, 409, 412}
     if spec.route.startswith("auth/"):
         codes |= {401, 409, 429}
+    codes |= set(spec.errors)
     return sorted(codes)
 
 
@@ -140,7 +142,7 @@ def build_openapi(routes: dict[tuple[str, str], RouteSpec] | None = None) -> dic
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
         op["responses"] = responses
-        if spec.access in ("staff", "admin"):
+        if needs_token(spec.access):
             op["security"] = [{"bearerAuth": []}]
         paths.setdefault(spec.openapi_path, {})[spec.method.lower()] = op
     return {

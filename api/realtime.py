@@ -14,11 +14,12 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from api.callers import HEADER, authorized_session
-from api.http import json_endpoint, json_response
+from api.http import MAX_JSON_BYTES, json_endpoint, json_response
 from api.routes import describe
 from api.voice import SESSION_TOKEN, Negotiate
+from api.wire import check_depth
 from reddytalk.calls import messages
-from reddytalk.errors import ValidationFailed
+from reddytalk.errors import PayloadTooLarge, ValidationFailed
 from reddytalk.services import get_services
 
 bp = func.Blueprint()
@@ -43,10 +44,14 @@ class NegotiateQuery(BaseModel):
 async def negotiate(req: func.HttpRequest) -> func.HttpResponse:
     services = get_services()
     session_id = req.params.get("session_id")
-    if not session_id and req.get_body():
+    body = req.get_body()
+    if not session_id and body:
+        if len(body) > MAX_JSON_BYTES:
+            raise PayloadTooLarge(f"body is larger than {MAX_JSON_BYTES} bytes")
+        check_depth(body)
         try:
-            session_id = json.loads(req.get_body()).get("session_id")
-        except (ValueError, AttributeError):
+            session_id = json.loads(body).get("session_id")
+        except (ValueError, AttributeError, RecursionError):
             raise ValidationFailed("body must be a JSON object with session_id") from None
     if not isinstance(session_id, str) or not session_id:
         raise ValidationFailed("session_id is required")

@@ -56,6 +56,8 @@ class RouteSpec:
     # Non-JSON success content type (e.g. "text/html", "audio/wav"); None means JSON.
     content_type: str | None = None
     headers: tuple[Header, ...] = ()
+    # Error statuses beyond those the access level and method imply (documented in OpenAPI).
+    errors: tuple[int, ...] = ()
 
     @property
     def path_params(self) -> list[str]:
@@ -94,6 +96,7 @@ def describe(
     resource_param: str | None = None,
     content_type: str | None = None,
     headers: tuple[Header, ...] = (),
+    errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Record a route's declaration and return the function unchanged."""
     declare(
@@ -110,6 +113,7 @@ def describe(
             resource_param,
             content_type,
             headers,
+            errors,
         )
     )
 
@@ -134,6 +138,7 @@ def endpoint(
     resource_param: str | None = None,
     content_type: str | None = None,
     headers: tuple[Header, ...] = (),
+    errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Declare the route, guard it by ``access``, wrap it in ``json_endpoint`` and register it on ``bp``."""
     describe(
@@ -149,6 +154,7 @@ def endpoint(
         resource_param=resource_param,
         content_type=content_type,
         headers=headers,
+        errors=errors,
     )
     spec = ROUTES[(route, method.upper())]
 

@@ -4,7 +4,8 @@ route that asks for a retrain.
 The queue trigger validates each message; a malformed one raises, so the host retries it and moves
 it to ``training-jobs-poison`` after ``maxDequeueCount`` (host.json). A valid job starts the
 ``training_job`` orchestration under an id derived from the message, so a redelivered message
-starts nothing twice. The queue name must equal the ``TRAINING_QUEUE`` setting (trigger bindings
+starts nothing twice. The intent model is global: only a platform operator may ask for a retrain
+over HTTP, and the request is audited. The queue name must equal the ``TRAINING_QUEUE`` setting (trigger bindings
 are fixed when the app is indexed).
 """
 
@@ -20,6 +21,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from api.deps import current_services
+from api.guard import current_principal
 from api.http import model_response
 from api.routes import endpoint
 from reddytalk.training.jobs import CallCandidate, Retrain, instance_id, parse_job
@@ -69,13 +71,26 @@ async def nightly_retrain(timer: func.TimerRequest) -> None:
     bp,
     "training/retrain",
     "POST",
-    access="admin",
-    summary="Queue a retrain of the intent model (registered only if held-out accuracy does not drop)",
+    access="operator",
+    summary="Queue a retrain of the global intent model (platform operators only; audited; registered "
+    "only if held-out accuracy does not drop)",
     response=RetrainQueued,
     status=202,
     tags=("ops",),
 )
 async def training_retrain(req: func.HttpRequest) -> func.HttpResponse:
+    """The intent model is shared by every practice, so only a platform operator may retrain it
+    (a practice admin gets 403); every request is written to the audit log first."""
+    who = current_principal()
     job = Retrain(job="retrain", request_id=f"ops-{uuid.uuid4().hex}")
+    await current_services().audit.record(
+        actor_id=who.actor_id,
+        practice_id=who.practice_id,
+        action="retrain",
+        resource_type="intent_model",
+        resource_id=instance_id(job),
+        purpose="operations",
+        outcome="requested",
+    )
     await _enqueue(job)
     return model_response(RetrainQueued(request_id=job.request_id, instance_id=instance_id(job)), 202)

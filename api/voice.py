@@ -1,7 +1,10 @@
 """The voice API: start a call, stream caller audio, barge in, hang up, read a call's state.
 
 Callers authenticate each request after the start with the session token the start returned
-(``X-Session-Token``); the token is stored only as a hash. Audio chunks are sent either raw
+(``X-Session-Token``); the token is stored only as a hash and is never handed out again: a start
+that repeats a ``call_id`` gets 409 unless it carries that call's token. Web starts are anonymous
+(limited per client address and per practice, see ``reddytalk.calls.admission``); phone starts come
+from the telephony integration and carry its key (``X-Telephony-Key``). Audio chunks are sent either raw
 (``Content-Type: application/octet-stream`` with ``?seq=N``) or as JSON ``{"seq", "data" (base64),
 "final"}``; ``final=true`` marks a whole utterance from a client that runs its own VAD.
 See ``docs/voice-api.md``.
@@ -11,10 +14,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import hmac
 import json
 import secrets
-import uuid
 from typing import Any, Literal
 
 import azure.durable_functions as df
@@ -22,13 +24,15 @@ import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.callers import HEADER, authorized_session, token_hash
-from api.http import json_endpoint, json_response, parse_json
+from api.guard import client_address
+from api.http import json_endpoint, json_response, parse_json, parse_query
 from api.routes import Header, describe
 from reddytalk.calls import messages
+from reddytalk.calls.admission import CallAdmission, session_id, session_id_key
 from reddytalk.calls.contracts import ENTITY_NAME, EVENT_CLIENT_READY, EVENT_HANGUP, Call, utterance_event
 from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.records import CallRecords
-from reddytalk.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from reddytalk.errors import Conflict, NotFound, PayloadTooLarge, Unauthorized, ValidationFailed
 from reddytalk.services import Services, get_services
 from reddytalk.stores.documents.base import Document, Query
 
@@ -88,6 +92,11 @@ class CallState(BaseModel):
 
 
 SESSION_TOKEN = Header(HEADER, required=True, description="The session token returned when the call started.")
+TELEPHONY_HEADER = "x-telephony-key"
+START_HEADERS = (
+    Header("X-Telephony-Key", False, "The telephony integration's key: required for channel phone."),
+    Header(HEADER, False, "A repeated call_id is answered only to the holder of that call's token."),
+)
 TAGS = ("voice",)
 
 
@@ -97,13 +106,6 @@ class AudioChunk(BaseModel):
     seq: int = Field(ge=0, le=10_000_000)
     data: str = Field(max_length=2_000_000)
     final: bool = False
-
-
-def _session_id(practice_id: str, call_id: str | None) -> str:
-    if call_id is None:
-        return f"call-{uuid.uuid4().hex}"
-    digest = hashlib.sha256(f"{practice_id}\x00{call_id}".encode()).hexdigest()[:32]
-    return f"call-{digest}"
 
 
 async def _practice_exists(services: Services, practice_id: str) -> bool:
@@ -125,15 +127,45 @@ def _entity_state(entity: Any) -> Any:
     return json.loads(state) if isinstance(state, str) else state
 
 
+async def _admit(req: func.HttpRequest, body: StartCall, services: Services) -> None:
+    """Phone starts carry the telephony key; anonymous web starts are limited per address and practice."""
+    settings = services.settings
+    if body.channel == "phone":
+        presented = req.headers.get(TELEPHONY_HEADER) or ""
+        if not hmac.compare_digest(presented.encode(), settings.telephony_key.get_secret_value().encode()):
+            raise Unauthorized("phone calls are started by the telephony integration (X-Telephony-Key)")
+        return
+    admission = CallAdmission(services.documents)
+    address = client_address(req, settings.trusted_proxy_hops)
+    if address is not None:
+        await admission.count_start(address, settings.web_call_starts_per_minute)
+    await admission.check_capacity(body.practice_id, settings.max_concurrent_calls)
+
+
+async def _repeat(req: func.HttpRequest, records: CallRecords, practice_id: str, sid: str) -> str | None:
+    """For a call id already started: the caller's own token back if it holds it; otherwise 409.
+    None when there is no such session yet."""
+    try:
+        existing = await records.session(practice_id, sid)
+    except NotFound:
+        return None
+    presented = req.headers.get(HEADER) or ""
+    if presented and hmac.compare_digest(str(existing.get("token_hash", "")), token_hash(presented)):
+        return presented
+    raise Conflict("a call with this call_id has already started")
+
+
 @describe(
     "voice/sessions",
     "POST",
     access="public",
-    summary="Start a call (idempotent per call_id)",
+    summary="Start a call (a repeated call_id answers only the holder of its token; otherwise 409)",
     request=StartCall,
     response=CallStarted,
     status=201,
     tags=TAGS,
+    headers=START_HEADERS,
+    errors=(401, 409, 429),
 )
 @bp.route(route="voice/sessions", methods=["POST"])
 @bp.durable_client_input(client_name="client")
@@ -144,12 +176,11 @@ async def start_call(req: func.HttpRequest, client: df.DurableOrchestrationClien
     settings = services.settings
     if not await _practice_exists(services, body.practice_id):
         raise NotFound("no such practice")
-    services.warm_up()
-    session_id = _session_id(body.practice_id, body.call_id)
+    key = session_id_key(settings.jwt_secret.get_secret_value())
+    sid = session_id(key, body.practice_id, body.channel, body.call_id)
     records = CallRecords(services.documents)
-    token = secrets.token_urlsafe(32)
     call = Call(
-        session_id=session_id,
+        session_id=sid,
         practice_id=body.practice_id,
         channel=body.channel,
         audio_format=body.audio_format,
@@ -158,29 +189,35 @@ async def start_call(req: func.HttpRequest, client: df.DurableOrchestrationClien
         idle_timeout_seconds=settings.idle_timeout_seconds,
         turns_per_episode=settings.turns_per_episode,
     )
-    status = 201
-    try:
-        await records.create_session(call, call_id=body.call_id, token_hash=token_hash(token))
-    except Conflict:
-        # The same call id again: start nothing new; hand out a fresh token for the same session.
-        await records.mark(body.practice_id, session_id, token_hash=token_hash(token))
-        status = 200
-    existing = await client.get_status(session_id)
+    token = await _repeat(req, records, body.practice_id, sid) if body.call_id else None
+    status = 200
+    if token is None:
+        await _admit(req, body, services)
+        services.warm_up()
+        token = secrets.token_urlsafe(32)
+        try:
+            await records.create_session(call, call_id=body.call_id, token_hash=token_hash(token))
+            status = 201
+        except Conflict:  # a concurrent start with the same call id won the race
+            token = await _repeat(req, records, body.practice_id, sid)
+            if token is None:
+                raise
+    existing = await client.get_status(sid)
     if not existing or existing.runtime_status is None:
-        await client.start_new("call_session", session_id, call.model_dump())
+        await client.start_new("call_session", sid, call.model_dump())
     signalr = services.signalr
-    await signalr.add_user_to_group(session_id, messages.session_group(session_id))
+    await signalr.add_user_to_group(sid, messages.session_group(sid))
     base = req.url.split("/api/")[0]
     return json_response(
         {
-            "session_id": session_id,
+            "session_id": sid,
             "session_token": token,
-            "negotiate": signalr.negotiate(session_id),
+            "negotiate": signalr.negotiate(sid),
             "urls": {
-                "audio": f"{base}/api/voice/sessions/{session_id}/audio",
-                "interrupt": f"{base}/api/voice/sessions/{session_id}/interrupt",
-                "end": f"{base}/api/voice/sessions/{session_id}/end",
-                "status": f"{base}/api/voice/sessions/{session_id}",
+                "audio": f"{base}/api/voice/sessions/{sid}/audio",
+                "interrupt": f"{base}/api/voice/sessions/{sid}/interrupt",
+                "end": f"{base}/api/voice/sessions/{sid}/end",
+                "status": f"{base}/api/voice/sessions/{sid}",
             },
         },
         status=status,
@@ -201,13 +238,8 @@ def _read_chunk(req: func.HttpRequest, max_bytes: int) -> tuple[int, bytes, bool
         seq, final = chunk.seq, chunk.final
     else:
         data = raw
-        try:
-            seq = int(req.params.get("seq", ""))
-        except ValueError:
-            raise ValidationFailed("query parameter seq (a non-negative integer) is required") from None
-        if seq < 0:
-            raise ValidationFailed("seq must be non-negative")
-        final = req.params.get("final", "false").lower() == "true"
+        query = parse_query(req, ChunkQuery)
+        seq, final = query.seq, query.final
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"audio chunks are limited to {max_bytes} bytes")
     return seq, data, final

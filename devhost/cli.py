@@ -12,6 +12,14 @@ from pathlib import Path
 
 from devhost.config import CorsOptions
 from devhost.host import HostStartError, LocalHost
+from devhost.system_key import key_file
+
+#: What the local host deliberately does not do that Azure does (said at every start).
+DIFFERENCES = (
+    "function keys and auth levels on HTTP triggers are not enforced; no maxConcurrentRequests, "
+    "functionTimeout only for activities, no queue lease renewal, no blob/Event Hubs/Service Bus/Cosmos "
+    "triggers, no call_http"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--static", type=Path, default=None, help="serve this folder's files at / (SPA fallback)"
     )
     start.add_argument("--cors-credentials", action="store_true", help="allow credentials in CORS requests")
+    start.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="another Host name to accept (a tunnel or proxy name); repeatable",
+    )
     return parser
 
 
@@ -46,6 +60,7 @@ async def serve(args: argparse.Namespace) -> int:
         host=args.host,
         cors=cors,
         static_dir=args.static.resolve() if args.static else None,
+        allowed_hosts=args.allowed_host,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -62,6 +77,11 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"        {fn.name}: {detail}\n")
     if host.signalr is not None:
         print(f"SignalR stand-in: {host.signalr.endpoint}")
+    print(f"Differences from Azure: {DIFFERENCES} (docs/devhost.md)")
+    where = key_file(state)
+    if host.system_key_created:
+        print(f"System key (shown once; stored in {where}): {host.system_key}")
+    print(f"Management and admin routes need the system key (code= or x-functions-key); it is in {where}")
     print(f"Host started at {host.base_url}", flush=True)
     await stop.wait()
     print("Stopping the host...", flush=True)

@@ -116,6 +116,16 @@ def check_bindings(function: FunctionInfo, durable_available: bool) -> None:
             raise BindingError(f"function {function.name}: durableClient needs the durable engine")
 
 
+def check_durable_bindings(function: FunctionInfo) -> None:
+    """Orchestrator and entity functions take only their trigger (the SDK's wrapper passes nothing else)."""
+    extra = [b for b in function.bindings if b is not function.trigger]
+    if extra:
+        kinds = ", ".join(repr(b.get("type")) for b in extra)
+        raise BindingError(
+            f"function {function.name}: a {function.trigger_type} function cannot have other bindings ({kinds})"
+        )
+
+
 class Invoker:
     def __init__(
         self,
@@ -130,7 +140,13 @@ class Invoker:
             max_workers=threads or min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="devhost-fn"
         )
 
-    async def invoke(self, function: FunctionInfo, trigger_value: Any) -> Any:
+    async def invoke(
+        self,
+        function: FunctionInfo,
+        trigger_value: Any,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> Any:
+        """Call ``function``; sync functions run on ``executor`` (default: the worker-sized pool)."""
         trigger = function.trigger
         kwargs: dict[str, Any] = {str(trigger["name"]): trigger_value}
         outs: list[tuple[dict[str, Any], OutValue]] = []
@@ -153,7 +169,9 @@ class Invoker:
             result = await target(**kwargs)
         else:
             call = functools.partial(contextvars.copy_context().run, functools.partial(target, **kwargs))
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, call)
+            result = await asyncio.get_running_loop().run_in_executor(executor or self.executor, call)
+            if inspect.isawaitable(result):
+                result = await result
         for binding, out in outs:
             await self.outputs.dispatch(binding, out.get())
         for binding in function.bindings:

@@ -76,6 +76,11 @@ param principalType string = 'User'
 param jwtSecret string
 
 @secure()
+@description('Required. Key the telephony integration sends (X-Telephony-Key) to start phone calls: azd env set TELEPHONY_KEY "$(openssl rand -base64 48)".')
+@minLength(32)
+param telephonyKey string
+
+@secure()
 @description('Optional. ElevenLabs API key; without it the voice chain starts at Azure Speech.')
 param elevenLabsApiKey string = ''
 
@@ -254,6 +259,7 @@ module keyVault 'modules/keyvault.bicep' = {
     openAiName: openAi.outputs.name
     speechName: speech.outputs.name
     jwtSecret: jwtSecret
+    telephonyKey: telephonyKey
     elevenLabsApiKey: elevenLabsApiKey
     openAiApiKey: openAiApiKey
   }

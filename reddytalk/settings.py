@@ -8,14 +8,25 @@ Tests build their own ``Settings`` (``Settings.from_env({...})``) and pass it in
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reddytalk.errors import ConfigurationError
+
+log = logging.getLogger("reddytalk.settings")
 
 # The environment variable that backs each field is the field name in upper case,
 # except where ``ENV_NAMES`` says otherwise (names fixed by the Functions host or the seed).
@@ -31,6 +42,10 @@ LOCAL_SIGNALR = (
     "Endpoint=http://127.0.0.1:8888;AccessKey=local-dev-signalr-access-key-0123456789abcdef;Version=1.0;"
 )
 LOCAL_JWT_SECRET = "local-dev-jwt-secret-change-me-in-azure-0123456789"  # noqa: S105 - local default, replaced from Key Vault in Azure
+LOCAL_TELEPHONY_KEY = "local-dev-telephony-key-change-me-in-azure-0123"
+# Shortest secret accepted: 32 characters (HS256 wants a key of at least 256 bits; generated keys
+# such as ``openssl rand -base64 48`` or SignalR's 44-character keys are longer).
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseModel):
@@ -128,11 +143,32 @@ class Settings(BaseModel):
     max_utterance_seconds: float = Field(30.0, gt=0, description="Longest caller utterance.")
 
     # --- security ---------------------------------------------------------------------------
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="Where the app runs: production refuses to start on the local development keys.",
+    )
     jwt_secret: SecretStr = Field(SecretStr(LOCAL_JWT_SECRET), description="HS256 key for access tokens.")
     jwt_issuer: str = Field("reddytalk", description="Access token issuer.")
     jwt_audience: str = Field("reddytalk-api", description="Access token audience.")
     access_token_minutes: int = Field(15, ge=1, le=15, description="Access token lifetime.")
     refresh_token_days: int = Field(14, ge=1, description="Refresh token lifetime.")
+    telephony_key: SecretStr = Field(
+        SecretStr(LOCAL_TELEPHONY_KEY),
+        description="Key the telephony integration (phone bridge) sends as X-Telephony-Key to start phone calls.",
+    )
+    trusted_proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Front ends that append the client address to X-Forwarded-For (App Service: 1); "
+        "0 trusts no forwarding header.",
+    )
+    web_call_starts_per_minute: int = Field(
+        10, ge=1, le=10_000, description="Anonymous web call starts allowed per client address per minute."
+    )
+    max_concurrent_calls: int = Field(
+        20, ge=1, le=100_000, description="Live calls one practice may have at once (further starts get 429)."
+    )
 
     # --- operations -------------------------------------------------------------------------
     log_level: str = Field("INFO", description="Root log level.")
@@ -163,6 +199,14 @@ class Settings(BaseModel):
             raise ValueError(f"tts_providers must list local/azure/elevenlabs, got {value!r}")
         return ",".join(names)
 
+    @model_validator(mode="after")
+    def _secrets_are_sound(self) -> Settings:
+        """Secrets have a minimum strength; production refuses the local development keys."""
+        problems = [f"{name}: {problem}" for name, problem in secret_problems(self)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     @property
     def tts_chain(self) -> list[str]:
         return self.tts_providers.split(",")
@@ -184,9 +228,67 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{cls.env_name(str(err['loc'][0]))}: {err['msg']}" for err in exc.errors() if err["loc"]
+                f"{cls.env_name(str(err['loc'][0]))}: {err['msg']}"
+                if err["loc"]
+                else str(err["msg"]).removeprefix("Value error, ")
+                for err in exc.errors()
             )
             raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+def _signalr_key(connection: str) -> str:
+    for part in connection.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accesskey":
+            return value.strip()
+    return ""
+
+
+def secret_problems(settings: Settings) -> list[tuple[str, str]]:
+    """(setting, problem) for every secret that is too short, or a local key in production."""
+    found: list[tuple[str, str]] = []
+    secrets = {
+        "JWT_SECRET": (settings.jwt_secret.get_secret_value(), LOCAL_JWT_SECRET),
+        "AzureSignalRConnectionString": (
+            _signalr_key(settings.signalr_connection.get_secret_value()),
+            _signalr_key(LOCAL_SIGNALR),
+        ),
+        "TELEPHONY_KEY": (settings.telephony_key.get_secret_value(), LOCAL_TELEPHONY_KEY),
+    }
+    for name, (value, local) in secrets.items():
+        if settings.environment == "production" and value == local:
+            found.append((name, "must be set outside local development (the local key is public)"))
+        elif len(value) < MIN_SECRET_CHARS:
+            what = "its AccessKey " if name == "AzureSignalRConnectionString" else ""
+            found.append((name, f"{what}must be at least {MIN_SECRET_CHARS} characters"))
+    return found
+
+
+def development_keys_in_use(settings: Settings) -> list[str]:
+    """The secrets still on their public local default (fine locally, refused in production)."""
+    return [
+        name
+        for name, value, local in (
+            ("JWT_SECRET", settings.jwt_secret.get_secret_value(), LOCAL_JWT_SECRET),
+            ("AzureSignalRConnectionString", settings.signalr_connection.get_secret_value(), LOCAL_SIGNALR),
+            ("TELEPHONY_KEY", settings.telephony_key.get_secret_value(), LOCAL_TELEPHONY_KEY),
+        )
+        if value == local
+    ]
+
+
+_warned = False
+
+
+def _warn_once(settings: Settings) -> None:
+    global _warned
+    names = development_keys_in_use(settings)
+    if names and not _warned:
+        _warned = True
+        log.warning(
+            "using the public local development keys (%s); set ENVIRONMENT=production and real keys in Azure",
+            ", ".join(names),
+        )
 
 
 _cache: dict[tuple[str | None, ...], Settings] = {}
@@ -202,4 +304,5 @@ def get_settings() -> Settings:
     settings = _cache.get(snapshot)
     if settings is None:
         settings = _cache[snapshot] = Settings.from_env()
+        _warn_once(settings)
     return settings

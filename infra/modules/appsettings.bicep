@@ -109,11 +109,17 @@ var reddytalkSettings = {
   MAX_AUDIO_CHUNK_BYTES: '262144'
   MAX_UTTERANCE_SECONDS: '30'
   REPLY_AUDIO_LEAD_MS: '1000'
+  ENVIRONMENT: 'production'
   JWT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=jwt-secret)'
   JWT_ISSUER: 'reddytalk'
   JWT_AUDIENCE: 'reddytalk-api'
   ACCESS_TOKEN_MINUTES: '15'
   REFRESH_TOKEN_DAYS: '14'
+  TELEPHONY_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=telephony-key)'
+  // The Functions front end appends the client address to X-Forwarded-For (one hop; two behind Front Door).
+  TRUSTED_PROXY_HOPS: '1'
+  WEB_CALL_STARTS_PER_MINUTE: '10'
+  MAX_CONCURRENT_CALLS: '20'
   LOG_LEVEL: 'INFO'
   // Not a secret once local auth is off: it names the ingestion endpoint; writes need Entra ID.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString

@@ -68,6 +68,10 @@ var containers = [
     partitionKey: '/key'
     defaultTtl: -1
   }
+  {
+    name: 'messages'
+    partitionKey: '/practice_id'
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -30,6 +30,10 @@ param speechName string
 param jwtSecret string
 
 @secure()
+@description('Required. Key the telephony integration sends to start phone calls (at least 32 characters).')
+param telephonyKey string
+
+@secure()
 @description('Optional. ElevenLabs API key; empty leaves the secret to be set by hand (docs/operations.md).')
 param elevenLabsApiKey string = ''
 
@@ -143,6 +147,16 @@ resource jwt 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: {
     contentType: 'HS256 access-token key (JWT_SECRET)'
     value: jwtSecret
+  }
+}
+
+resource telephony 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_41: rotation is a planned procedure (docs/operations.md); an expiry would stop phone calls
+  parent: vault
+  name: 'telephony-key'
+  properties: {
+    contentType: 'Telephony integration key (TELEPHONY_KEY)'
+    value: telephonyKey
   }
 }
 

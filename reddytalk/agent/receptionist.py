@@ -2,7 +2,8 @@
 
 Order of work, and why: (1) the emergency detector, first and without any model, so a caller in
 danger is told to call 911 and the call is flagged even when the brain is down; (2) the injection
-check, so "ignore your instructions" never reaches a model; (3) the brain, whose tool calls go
+check, so "ignore your instructions" never reaches a model; (3) the medical-advice check, so no
+brain ever doses or diagnoses (the caller is offered a nurse call-back or a visit); (4) the brain, whose tool calls go
 through ``ToolBox`` (validation, identity rules, idempotency, audit). If the brain fails the caller
 hears an apology and is transferred, never silence.
 """
@@ -17,10 +18,20 @@ from typing import Any
 
 from reddytalk.agent.brains.base import Brain, BrainContext
 from reddytalk.agent.events import TextDelta, ToolUsed, TurnResult, UsageReport
-from reddytalk.agent.guardrails import INJECTION_REPLY, detect_emergency, detect_injection, emergency_reply
-from reddytalk.agent.state import ConversationState, Usage
+from reddytalk.agent.guardrails import (
+    ADVICE_OFFERED,
+    ADVICE_REPLY,
+    INJECTION_REPLY,
+    detect_emergency,
+    detect_injection,
+    emergency_reply,
+    is_advice_request,
+)
+from reddytalk.agent.messaging import OFFER_MESSAGE, start_message
+from reddytalk.agent.state import ConversationState, Turn, Usage
 from reddytalk.agent.tools import ToolBox
 from reddytalk.errors import ReddyTalkError
+from reddytalk.messages.service import Publish
 from reddytalk.practice.repository import PracticeRepository
 from reddytalk.stores.documents.base import DocumentStore
 
@@ -43,8 +54,10 @@ class Receptionist:
         brain: Brain,
         practice_id: str,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        publish: Publish | None = None,
     ) -> None:
         self.documents = documents
+        self.publish = publish
         self.brain = brain
         self.practice_id = practice_id
         self.now = now
@@ -63,6 +76,20 @@ class Receptionist:
             text += " This call may be recorded for quality and training."
         return text + " How can I help you today?"
 
+    def offer_message(self, state: ConversationState, reason: str) -> TurnResult:
+        """Offer to take a message when no one picked up a hand-off (no caller utterance this turn).
+
+        The returned state is in message-taking mode: the brain's following turns collect the
+        caller's name, number and message, save it with ``take_message``, confirm and end the call.
+        """
+        work = state.model_copy(deep=True)
+        work.flags.transfer = False
+        start_message(work, "handoff_unanswered", context=reason)
+        reply = OFFER_MESSAGE
+        work.note("no staff free; taking a message")
+        work.turns.append(Turn(role="agent", text=reply))
+        return TurnResult(reply=reply, state=work, flags=work.flags.model_copy(), usage=Usage())
+
     async def respond(
         self, state: ConversationState, caller_text: str, *, turn_key: str
     ) -> AsyncIterator[TextDelta | ToolUsed | TurnResult]:
@@ -77,6 +104,7 @@ class Receptionist:
             now=self._local_now,
             actor_id=f"agent:{session}",
             turn_key=turn_key,
+            publish=self.publish,
         )
         used: list[ToolUsed] = []
         queue: list[ToolUsed] = []
@@ -109,6 +137,12 @@ class Receptionist:
         elif detect_injection(text):
             log.info("instruction-override attempt refused", extra={"session_id": session})
             reply.append(INJECTION_REPLY)
+        elif work.task != "message" and is_advice_request(text):
+            # While a message is being taken the question IS the message: it goes to the clinical
+            # staff unanswered, so the brain's message flow keeps it.
+            log.info("medical advice request declined", extra={"session_id": session})
+            work.awaiting = ADVICE_OFFERED
+            reply.append(ADVICE_REPLY)
         else:
             ctx = await self._context(work, text, run_tool)
             try:
@@ -177,6 +211,8 @@ def _fact(name: str, result: dict[str, Any]) -> str | None:
             return f"{verb} {done.get('appointment_type_name', '').lower()} on {done.get('when')} with {done.get('provider')}"
     if name == "transfer_to_staff":
         return "transfer requested"
+    if name == "take_message":
+        return "message taken for staff"
     if name == "end_call":
         return "call ended"
     return None

@@ -22,6 +22,7 @@ class Flags(BaseModel):
     emergency: bool = False
     transfer: bool = False
     ended: bool = False
+    message_taken: bool = False
 
 
 class Usage(BaseModel):

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz
@@ -23,6 +23,7 @@ from reddytalk.agent.speech import say_day, say_hours, say_time, say_when
 from reddytalk.agent.state import ConversationState
 from reddytalk.audit import AuditLog
 from reddytalk.errors import Conflict, NotFound, ReddyTalkError, ValidationFailed
+from reddytalk.messages.service import MessageService, Publish
 from reddytalk.practice.booking import Booking
 from reddytalk.practice.models import Appointment, AppointmentType, Provider
 from reddytalk.practice.repository import PracticeRepository
@@ -95,6 +96,18 @@ class TransferToStaff(_Args):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class TakeMessage(_Args):
+    """Save a message for the practice's staff (callback request, prescription refill request,
+    running late, or other). Never answer the medical content yourself; staff will call back."""
+
+    kind: Literal["callback", "refill", "running_late", "handoff_unanswered", "other"] = Field(
+        description="What the message is about."
+    )
+    caller_name: str = Field(min_length=1, max_length=100, description="The caller's name as they said it.")
+    phone: str = Field("", max_length=40, description="The best number to call back, as said.")
+    reason: str = Field("", max_length=500, description="The message in the caller's words.")
+
+
 class EndCall(_Args):
     """End the call after saying goodbye."""
 
@@ -107,6 +120,7 @@ TOOLS: dict[str, type[_Args]] = {
     "cancel_appointment": CancelAppointment,
     "practice_info": PracticeInfo,
     "transfer_to_staff": TransferToStaff,
+    "take_message": TakeMessage,
     "end_call": EndCall,
 }
 
@@ -160,10 +174,12 @@ class ToolBox:
         now: Callable[[], datetime],
         actor_id: str,
         turn_key: str,
+        publish: Publish | None = None,
     ) -> None:
         self.repo = PracticeRepository(documents, practice_id)
         self.booking = Booking(documents, practice_id, actor_id=actor_id)
         self.audit = AuditLog(documents)
+        self.messages = MessageService(documents, self.audit, publish=publish)
         self.practice_id = practice_id
         self.state = state
         self.now = now
@@ -349,6 +365,23 @@ class ToolBox:
     async def _transfer_to_staff(self, args: TransferToStaff) -> dict[str, Any]:
         self.state.flags.transfer = True
         return {"ok": True, "transferring": True}
+
+    async def _take_message(self, args: TakeMessage) -> dict[str, Any]:
+        session = self.actor_id.removeprefix("agent:")
+        verified = self.state.identity == "verified"
+        saved = await self.messages.take(
+            self.practice_id,
+            session_id=session,
+            kind=args.kind,
+            caller_name=args.caller_name,
+            phone=args.phone,
+            reason=args.reason,
+            patient_id=self.state.patient_id if verified else None,
+            taken_by=self.actor_id,
+            idempotency_key=self._key("take_message"),
+        )
+        self.state.flags.message_taken = True
+        return {"ok": True, "message_id": saved.id, "kind": saved.kind}
 
     async def _end_call(self, args: EndCall) -> dict[str, Any]:
         self.state.flags.ended = True

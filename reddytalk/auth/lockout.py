@@ -4,7 +4,9 @@ Failures are counted in the ``login_throttle`` container under keys derived by h
 submitted e-mail or the client address, so an e-mail that has no account is throttled exactly like
 one that has: the responses never reveal whether an account exists. After ``max_failures`` within
 ``window_seconds`` the key is locked; each further lock lasts twice as long, capped, and never for
-ever (a permanent lock would hand attackers a denial of service).
+ever (a permanent lock would hand attackers a denial of service). The account key limits many
+addresses guessing one account; the address key limits one address spraying many accounts, and is
+only used for an address the platform vouches for (``api.guard.client_address``).
 """
 
 from __future__ import annotations
@@ -64,13 +66,15 @@ class LoginThrottle:
         self._policies = {"acct": account, "addr": address}
         self._clock = clock
 
-    def _keys(self, email: str, address: str) -> list[tuple[str, ThrottlePolicy]]:
-        return [
-            (_key("acct", email), self._policies["acct"]),
-            (_key("addr", address), self._policies["addr"]),
-        ]
+    def _keys(self, email: str, address: str | None) -> list[tuple[str, ThrottlePolicy]]:
+        """The account key always; the address key only for an address the platform vouches for
+        (keying unknown addresses together would let one attacker lock everyone out)."""
+        keys = [(_key("acct", email), self._policies["acct"])]
+        if address:
+            keys.append((_key("addr", address), self._policies["addr"]))
+        return keys
 
-    async def check(self, email: str, address: str) -> None:
+    async def check(self, email: str, address: str | None) -> None:
         """Raise ``LockedOut`` when the account key or the address key is locked right now."""
         now = self._clock()
         wait = 0.0
@@ -81,7 +85,7 @@ class LoginThrottle:
         if wait > 0:
             raise LockedOut(int(wait + 0.999))
 
-    async def failure(self, email: str, address: str) -> None:
+    async def failure(self, email: str, address: str | None) -> None:
         for key, policy in self._keys(email, address):
             if await self._record_failure(key, policy):
                 log.warning("sign-in locked", extra={"event": "login_lockout", "resource": key[:4]})

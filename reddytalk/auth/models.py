@@ -10,7 +10,7 @@ import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from reddytalk.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from reddytalk.auth.rbac import Role
@@ -89,6 +89,13 @@ class InviteRequest(Strict):
 
     email: Email
     role: Role = Role.STAFF
+
+    @field_validator("role")
+    @classmethod
+    def _practice_role(cls, value: Role) -> Role:
+        if value is Role.OPERATOR:
+            raise ValueError("operators are not invited (reddytalk users add-admin --operator)")
+        return value
 
 
 class UserOut(BaseModel):

@@ -1,6 +1,9 @@
 """Roles and the access level every route declares (deny by default, OWASP API5 / ASVS 8.2.1).
 
-``admin`` can do everything ``staff`` can, plus manage users and invites. ``public`` routes need no
+``admin`` can do everything ``staff`` can, plus manage users and invites. ``operator`` is the
+platform's own operator (made only with ``reddytalk users add-admin --operator``, never by invite
+or sign-up): an admin of its practice who may also act on shared things such as the global intent
+model. ``public`` routes need no
 token (login, register, health); ``signed`` routes authenticate the caller themselves (webhook
 signatures) and get no principal.
 """
@@ -15,14 +18,15 @@ from reddytalk.errors import Forbidden
 
 
 class Role(StrEnum):
+    OPERATOR = "operator"
     ADMIN = "admin"
     STAFF = "staff"
 
 
-Access = Literal["public", "signed", "staff", "admin"]
-ACCESS_LEVELS: tuple[Access, ...] = ("public", "signed", "staff", "admin")
+Access = Literal["public", "signed", "staff", "admin", "operator"]
+ACCESS_LEVELS: tuple[Access, ...] = ("public", "signed", "staff", "admin", "operator")
 
-_RANK = {Role.STAFF: 1, Role.ADMIN: 2}
+_RANK = {Role.STAFF: 1, Role.ADMIN: 2, Role.OPERATOR: 3}
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Principal:
 
 
 def needs_token(access: Access) -> bool:
-    return access in ("staff", "admin")
+    return access in ("staff", "admin", "operator")
 
 
 def permits(role: Role, access: Access) -> bool:

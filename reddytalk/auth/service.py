@@ -129,8 +129,11 @@ class AuthService:
         log.info("practice registered", extra={"event": "practice_registered", "practice_id": practice_id})
         return await self._new_session(user)
 
-    async def add_admin(self, practice_id: str, email: str, password: str, full_name: str) -> UserOut:
-        """Operator bootstrap: the first admin of a practice that was seeded from a practice file."""
+    async def add_admin(
+        self, practice_id: str, email: str, password: str, full_name: str, *, role: Role = Role.ADMIN
+    ) -> UserOut:
+        """Operator bootstrap: the first admin of a practice that was seeded from a practice file
+        (or, with ``role=Role.OPERATOR``, a platform operator; nothing else can make one)."""
         try:
             await self._docs.read(PRACTICES, practice_id, practice_id)
         except NotFound:
@@ -138,7 +141,7 @@ class AuthService:
         password_hash = await self.passwords.hash(password)
         user = await self._create_user(
             practice_id=practice_id,
-            role=Role.ADMIN,
+            role=role,
             email=email,
             full_name=full_name,
             password_hash=password_hash,
@@ -196,7 +199,7 @@ class AuthService:
         return InviteOut(invite_code=code, email=req.email, role=req.role, expires_at=expires_at)
 
     # --- sessions -------------------------------------------------------------------------
-    async def login(self, email: str, password: str, address: str) -> SessionOut:
+    async def login(self, email: str, password: str, address: str | None) -> SessionOut:
         """Same status, body and (roughly) time for an unknown e-mail and a wrong password."""
         await self.throttle.check(email, address)
         user = await self._user_by_email(email)

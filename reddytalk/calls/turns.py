@@ -23,6 +23,7 @@ from reddytalk.calls.ingest import get_ingest
 from reddytalk.calls.recording import offset_metadata
 from reddytalk.calls.records import CallRecords, reply_blob
 from reddytalk.calls.speaker import Speaker
+from reddytalk.messages.publish import staff_publisher
 from reddytalk.services import Services
 from reddytalk.voice.formats import MULAW_8K, PCM16_16K, AudioFormat
 from reddytalk.voice.text import SentenceSplitter
@@ -38,7 +39,11 @@ def _ms(since: float, at: float | None = None) -> float:
 
 def receptionist(services: Services, practice_id: str) -> Receptionist:
     return Receptionist(
-        documents=services.documents, brain=services.brain, practice_id=practice_id, now=services.now
+        documents=services.documents,
+        brain=services.brain,
+        practice_id=practice_id,
+        now=services.now,
+        publish=staff_publisher(services),
     )
 
 

@@ -16,6 +16,7 @@ import os
 
 from reddytalk.auth.models import UserOut
 from reddytalk.auth.passwords import check_password_rules
+from reddytalk.auth.rbac import Role
 from reddytalk.auth.service import AuthService
 from reddytalk.errors import ReddyTalkError
 from reddytalk.settings import get_settings
@@ -31,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--practice-id", required=True)
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True, help="the admin's full name")
+    add.add_argument(
+        "--operator",
+        action="store_true",
+        help="a platform operator: may also retrain the global intent model (POST /api/training/retrain)",
+    )
     add.set_defaults(func=_add_admin)
 
 
@@ -38,7 +44,7 @@ def _add_admin(args: argparse.Namespace) -> int:
     password = os.environ.get(PASSWORD_ENV) or getpass.getpass("password for the new admin: ")
     try:
         check_password_rules(password)
-        user = asyncio.run(_create(args.practice_id, args.email, password, args.name))
+        user = asyncio.run(_create(args.practice_id, args.email, password, args.name, args.operator))
     except ReddyTalkError as exc:
         print(f"error: {exc.message}")
         return 1
@@ -46,10 +52,11 @@ def _add_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _create(practice_id: str, email: str, password: str, name: str) -> UserOut:
+async def _create(practice_id: str, email: str, password: str, name: str, operator: bool) -> UserOut:
     settings = get_settings()
     documents = open_documents(settings)
     try:
-        return await AuthService(documents, settings).add_admin(practice_id, email, password, name)
+        role = Role.OPERATOR if operator else Role.ADMIN
+        return await AuthService(documents, settings).add_admin(practice_id, email, password, name, role=role)
     finally:
         await documents.close()

@@ -35,6 +35,7 @@ CONTAINERS: dict[str, Container] = {
         Container("tokens", "user_id", default_ttl=-1),
         Container("idempotency", "scope", default_ttl=-1),
         Container("login_throttle", "key", default_ttl=-1),
+        Container("messages", "practice_id"),
     )
 }
 

@@ -52,7 +52,13 @@ def test_chat_json_books_and_reports(fresh_settings: Path, capsys: pytest.Captur
             "status": "booked",
         }
     ]
-    assert out["flags"] == {"identity_verified": True, "emergency": False, "transfer": False, "ended": False}
+    assert out["flags"] == {
+        "identity_verified": True,
+        "emergency": False,
+        "transfer": False,
+        "ended": False,
+        "message_taken": False,
+    }
     assert not fresh_settings.exists()  # chat uses a throwaway store, never the configured one
 
 

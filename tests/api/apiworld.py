@@ -19,8 +19,10 @@ import httpx
 from callseed import seed_call
 
 from devhost.host import HostThread, LocalHost
+from reddytalk.audit import AuditLog
 from reddytalk.auth.passwords import Passwords
 from reddytalk.auth.service import AuthService
+from reddytalk.messages.service import MessageService
 from reddytalk.practice.loader import parse_practice
 from reddytalk.practice.repository import seed_practice
 from reddytalk.settings import Settings
@@ -83,6 +85,8 @@ def host_env(state: Path) -> dict[str, str]:
         "BLOBS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'blobs'}",
         "QUEUES_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
         "AzureWebJobsStorage": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+        # The tests play the platform's front end: the last X-Forwarded-For hop is the client.
+        "TRUSTED_PROXY_HOPS": "1",
     }
 
 
@@ -148,7 +152,26 @@ def build_world(base_url: str, path: Path) -> World:
     }
     # A finished practice-B call with transcript and recording (the staff call routes' resource).
     seed_call(path.parent, b.practice_id, world.foreign["session_id"])
+    # A message practice B's staff have not handled yet (the staff inbox routes' resource).
+    world.foreign["message_id"] = asyncio.run(seed_message(path, b.practice_id, world.foreign["session_id"]))
     return world
+
+
+async def seed_message(path: Path, practice_id: str, session_id: str, kind: str = "callback") -> str:
+    """A message taken by the receptionist, through the same service its tool uses."""
+    store = EmbeddedDocumentStore(path)
+    try:
+        taken = await MessageService(store, AuditLog(store)).take(
+            practice_id,
+            session_id=session_id,
+            kind=kind,
+            caller_name="Pat Caller",
+            phone="5550100",
+            reason="please call me back",
+        )
+    finally:
+        await store.close()
+    return taken.id
 
 
 def audit_entries(world: World, practice_id: str, resource_id: str) -> list[dict[str, Any]]:

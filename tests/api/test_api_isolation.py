@@ -43,7 +43,7 @@ def _path(spec: RouteSpec, world: World) -> str:
 
 def test_the_matrix_is_not_empty() -> None:
     kinds = {s.resource_param for s in MATRIX}
-    assert {"patient_id", "appointment_id", "user_id"} <= kinds
+    assert {"patient_id", "appointment_id", "user_id", "message_id"} <= kinds
 
 
 @pytest.mark.parametrize("spec", MATRIX, ids=lambda s: f"{s.method} {s.route}")
@@ -68,6 +68,9 @@ def test_practice_b_is_untouched_afterwards(api_world: World) -> None:
         assert r.status_code == 200 and r.json()["status"] == "booked"
         r = c.post("/api/auth/validate-token", json={"token": b.staff.access_token})
         assert r.status_code == 200
+        r = c.get("/api/messages", headers=b.staff.headers)
+        assert [m["id"] for m in r.json()["items"]] == [api_world.foreign["message_id"]]
+        assert r.json()["items"][0]["status"] == "open"
 
 
 def test_lists_never_show_another_practice(api_world: World) -> None:

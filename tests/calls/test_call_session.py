@@ -236,19 +236,16 @@ async def test_repeated_start_with_the_same_call_id_starts_nothing_new(call_worl
     async with httpx.AsyncClient(base_url=call_world.base_url) as http:
         body = {"practice_id": call_world.practice_id, "call_id": "pbx-4711"}
         first = await http.post("/api/voice/sessions", json=body)
+        assert first.status_code == 201
+        session_id, token = first.json()["session_id"], first.json()["session_token"]
+        # Whoever repeats the call id without the call's token gets no token (no takeover) ...
         second = await http.post("/api/voice/sessions", json=body)
-        assert (first.status_code, second.status_code) == (201, 200)
-        assert first.json()["session_id"] == second.json()["session_id"]
-        session_id = first.json()["session_id"]
-        # The first token was replaced: only the latest start's token works.
-        stale = await http.get(
-            f"/api/voice/sessions/{session_id}", headers={"X-Session-Token": first.json()["session_token"]}
-        )
-        fresh = await http.get(
-            f"/api/voice/sessions/{session_id}", headers={"X-Session-Token": second.json()["session_token"]}
-        )
-        assert (stale.status_code, fresh.status_code) == (401, 200)
-        await http.post(
-            f"/api/voice/sessions/{session_id}/end",
-            headers={"X-Session-Token": second.json()["session_token"]},
-        )
+        assert second.status_code == 409 and "session_token" not in second.text
+        # ... the holder of the token gets the same call back, with its own token ...
+        again = await http.post("/api/voice/sessions", json=body, headers={"X-Session-Token": token})
+        assert again.status_code == 200
+        assert (again.json()["session_id"], again.json()["session_token"]) == (session_id, token)
+        # ... and the first token keeps working.
+        state = await http.get(f"/api/voice/sessions/{session_id}", headers={"X-Session-Token": token})
+        assert state.status_code == 200
+        await http.post(f"/api/voice/sessions/{session_id}/end", headers={"X-Session-Token": token})

@@ -31,7 +31,10 @@ def test_host_command_runs_devhost_on_the_repository(tmp_path: Path) -> None:
 def test_host_environment_defaults_the_signalr_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(serve.SIGNALR_ENV, raising=False)
     assert serve.host_environment()[serve.SIGNALR_ENV].startswith("Endpoint=http://127.0.0.1")
-    monkeypatch.setenv(serve.SIGNALR_ENV, "Endpoint=https://x.service.signalr.net;AccessKey=k;Version=1.0;")
+    monkeypatch.setenv(
+        serve.SIGNALR_ENV,
+        "Endpoint=https://x.service.signalr.net;AccessKey=serve-test-key-0123456789abcdef0123;Version=1.0;",
+    )
     assert serve.host_environment()[serve.SIGNALR_ENV].startswith("Endpoint=https://x.service")
 
 

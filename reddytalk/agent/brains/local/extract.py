@@ -16,6 +16,8 @@ from typing import Any
 import dateparser
 from rapidfuzz import fuzz
 
+from reddytalk.agent.text import normalise as clean
+from reddytalk.agent.text import words_to_numbers
 from reddytalk.practice.models import AppointmentType, Provider
 
 MONTHS = {
@@ -43,28 +45,6 @@ WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 WEEKDAY_RE = (
     r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
 )
-
-_UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-    "twentieth": 20, "thirtieth": 30,
-}  # fmt: skip
 
 YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|correct|right|ok|okay|please do|please|sounds good|that works|that'?s right|"
@@ -225,82 +205,6 @@ class Entities:
             or self.after_time
             or self.before_time
         )
-
-
-# --- text normalisation ------------------------------------------------------------------------
-def clean(text: str) -> str:
-    text = text.lower().replace("\u2019", "'")
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
-    text = re.sub(r"[^a-z0-9:/' -]+", " ", text)
-    text = text.replace("-", " ")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def words_to_numbers(text: str) -> str:
-    """'march twelfth nineteen eighty four' → 'march 12 1984'; 'ten thirty' → '10 30'."""
-    tokens = text.split()
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        nxt2 = tokens[i + 2] if i + 2 < len(tokens) else ""
-        if tok == "two" and nxt == "thousand":
-            rest, used = _small(tokens[i + 2 :], allow_and=True)
-            out.append(str(2000 + (rest or 0)))
-            i += 2 + used
-            continue
-        if tok in {"nineteen", "eighteen"} and (
-            nxt in _TENS or (nxt in _UNITS and _UNITS[nxt] >= 10) or nxt == "hundred"
-        ):
-            century = 1900 if tok == "nineteen" else 1800
-            if nxt == "hundred":
-                out.append(str(century))
-                i += 2
-                continue
-            rest, used = _small(tokens[i + 1 :])
-            out.append(str(century + (rest or 0)))
-            i += 1 + used
-            continue
-        if tok in _ORDINALS:
-            out.append(str(_ORDINALS[tok]))
-            i += 1
-            continue
-        if tok in _TENS and nxt in _ORDINALS and _ORDINALS[nxt] < 10:
-            out.append(str(_TENS[tok] + _ORDINALS[nxt]))
-            i += 2
-            continue
-        if tok in _UNITS or tok in _TENS:
-            value, used = _small(tokens[i:])
-            if tok in _UNITS and _UNITS[tok] <= 12 and (nxt in _TENS or nxt in {"fifteen", "oh"}):
-                minutes, used2 = _small(tokens[i + 1 + (1 if nxt == "oh" else 0) :])
-                out.append(f"{_UNITS[tok]}:{minutes or 0:02d}")
-                i += 1 + used2 + (1 if nxt == "oh" else 0)
-                continue
-            out.append(str(value))
-            i += used
-            del nxt2
-            continue
-        out.append(tok)
-        i += 1
-    return " ".join(out)
-
-
-def _small(tokens: list[str], allow_and: bool = False) -> tuple[int | None, int]:
-    """Parse 0-99 from the start of tokens; returns (value, tokens used)."""
-    i = 0
-    if allow_and and tokens[:1] == ["and"]:
-        i = 1
-    if i < len(tokens) and tokens[i] in _TENS:
-        value = _TENS[tokens[i]]
-        if i + 1 < len(tokens) and tokens[i + 1] in _UNITS and 0 < _UNITS[tokens[i + 1]] < 10:
-            return value + _UNITS[tokens[i + 1]], i + 2
-        if i + 1 < len(tokens) and tokens[i + 1] in _ORDINALS and _ORDINALS[tokens[i + 1]] < 10:
-            return value + _ORDINALS[tokens[i + 1]], i + 2
-        return value, i + 1
-    if i < len(tokens) and tokens[i] in _UNITS:
-        return _UNITS[tokens[i]], i + 1
-    return None, i
 
 
 # --- dates of birth ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Messages for staff: callbacks, refill requests, "running late" notes the receptionist takes."""
