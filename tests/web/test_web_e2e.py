@@ -24,7 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 from callkit import ROOT, host_env, seed
 
 from devhost.host import LocalHost
+from reddytalk.audit import AuditLog
+from reddytalk.messages.service import MessageService
 from reddytalk.services import close_services
+from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
 from reddytalk.voice.tts.local import LocalTextToSpeech
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,6 +64,22 @@ async def _render(path: Path) -> None:
         out.writeframes(np.concatenate(parts).tobytes())
 
 
+async def _take_message(state: Path, practice_id: str) -> None:
+    """A message the receptionist took on an earlier call, for the inbox's done/undo."""
+    store = EmbeddedDocumentStore(state / "documents.sqlite3")
+    try:
+        await MessageService(store, AuditLog(store)).take(
+            practice_id,
+            session_id="call-earlier",
+            kind="callback",
+            caller_name="Sam Carter",
+            phone="+16175550142",
+            reason="Please call back about lab results",
+        )
+    finally:
+        await store.close()
+
+
 def _add_staff(state: Path, env: dict[str, str]) -> None:
     full = {**os.environ, **env, "REDDYTALK_ADMIN_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "reddytalk.cli.main", "users", "add-admin", "--practice-id", "maple-grove"]
@@ -75,6 +94,7 @@ def test_staff_watch_a_web_call_book_and_raise_an_emergency(tmp_path: Path) -> N
     wav = tmp_path / "caller.wav"
     asyncio.run(_render(wav))
     practice_id = seed(tmp_path)
+    asyncio.run(_take_message(tmp_path, practice_id))
     env = host_env(tmp_path, IDLE_TIMEOUT_SECONDS="60")
     _add_staff(tmp_path, env)
     host = LocalHost(ROOT, tmp_path / "host", port=0, signalr_port=0, env=env, static_dir=DIST)

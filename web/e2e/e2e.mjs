@@ -148,9 +148,10 @@ try {
   });
 
   await step("the call ends and every staff page renders", async () => {
-    await caller.getByTestId("call-status").filter({ hasText: "Call ended" }).waitFor({ timeout: 60_000 }).catch(async () => {
-      await caller.getByRole("button", { name: "Hang up" }).click();
-    });
+    // The caller hangs up (the idle timer would also end it, a minute later).
+    const hangUp = caller.getByRole("button", { name: "Hang up" });
+    if (await hangUp.isVisible()) await hangUp.click({ timeout: 5_000 }).catch(() => undefined);
+    await caller.getByTestId("call-status").filter({ hasText: "Call ended" }).waitFor({ timeout: 30_000 });
     await shoot(caller, "caller-ended");
     // In-app navigation: a reload would drop the in-memory session.
     const nav = (name) => staff.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
@@ -192,8 +193,16 @@ try {
     await shoot(staff, "staff");
     await nav("Inbox");
     await staff.getByRole("heading", { name: "Inbox" }).waitFor();
-    await staff.waitForTimeout(1000);
+    const message = staff.getByTestId("message").filter({ hasText: "Sam Carter" });
+    await message.waitFor();
     await shoot(staff, "inbox");
+    await message.getByRole("button", { name: "Mark done" }).click();
+    await message.waitFor({ state: "detached" });
+    await staff.getByRole("tab", { name: "Done" }).click();
+    await message.getByRole("button", { name: "Undo" }).click();
+    await message.waitFor({ state: "detached" });
+    await staff.getByRole("tab", { name: "To do" }).click();
+    await message.waitFor();
   });
   await step("an ended session asks to sign in again and keeps the page", async () => {
     const nav = (name) => staff.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
@@ -221,14 +230,18 @@ try {
   await staffBrowser.close();
   await callerBrowser.close();
 }
-// The inbox and takeover backends may not be deployed yet: their 404s are reported, not errors.
-const absent = /\/api\/messages|\/takeover/;
-// Expected answers the pages handle: the 412 of the conflict step, and a 409 on a last audio chunk
-// racing the end of the call (the uploader's "call ended" signal).
+// The takeover backend may not be merged yet: its 404 is reported, not an error.
+const absent = /\/api\/calls\/[^/]+\/takeover/;
+// Expected answers the pages handle: the 412 of the conflict step, a 409 on a last audio chunk
+// racing the end of the call (the uploader's "call ended" signal), a 503 on watching a call.
 const expected = (e) =>
   (e.includes("status of 404") && absent.test(e)) ||
   (e.includes("status of 412") && e.includes("/api/patients/")) ||
-  (e.includes("status of 409") && /\/api\/voice\/sessions\/[^/]+\/audio/.test(e));
+  (e.includes("status of 409") && /\/api\/voice\/sessions\/[^/]+\/audio/.test(e)) ||
+  // Watching a call joins its SignalR group through the service's REST API; while the host's loop
+  // is busy loading the speech model that call can time out (503). The board retries on its next
+  // poll, and the steps above prove the call was watched.
+  (e.includes("status of 503") && /\/api\/staff\/negotiate\?session_id=/.test(e));
 const real = errors.filter((e) => !expected(e));
 for (const e of errors) log("console:", e);
 if (real.length) {

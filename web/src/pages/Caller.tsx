@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { CallerSession } from "../caller/session";
 
 const STATUS: Record<string, string> = {
@@ -18,6 +18,10 @@ export default function Caller({ practiceId }: { practiceId: string }) {
 
   useEffect(() => () => void (session.view.phase === "live" && session.hangUp()), [session]);
   useEffect(() => session.setMuted(muted), [session, muted]);
+  const log = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    if (log.current) log.current.scrollTop = log.current.scrollHeight; // newest caption in view
+  }, [lines.length]);
 
   const trouble =
     view.phase === "live" && view.hub !== "connected" ? STATUS[view.hub] : view.upload === "retrying" ? "Network trouble: your voice is being resent…" : null;
@@ -64,7 +68,7 @@ export default function Caller({ practiceId }: { practiceId: string }) {
               {trouble}
             </p>
           )}
-          <ol className="captions lines" role="log" aria-live="polite" aria-label="Captions">
+          <ol ref={log} className="captions lines" role="log" aria-live="polite" aria-label="Captions">
             {lines.map((line) => (
               <li key={`${line.turn}:${line.speaker}:${line.seq}`} className={`line ${line.speaker}`}>
                 <span className="speaker">{line.speaker === "caller" ? "You" : line.speaker === "staff" ? "Staff" : "Receptionist"}</span>
