@@ -56,6 +56,25 @@ const staffBrowser = await browser(["--use-fake-ui-for-media-stream", "--use-fak
 const callerBrowser = await browser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${opt.wav}%noloop`]);
 let code = 0;
 try {
+  await step("the web caller explains a blocked or missing microphone", async () => {
+    const plain = await browser([]); // no fake devices, no auto-accepted prompt
+    try {
+      const page = plain.pages()[0] ?? (await plain.newPage());
+      watch(page, "caller-no-mic");
+      await page.goto(`${opt.base}/call/${opt.practice}`);
+      await page.getByLabel("No recording").check();
+      await page.getByRole("button", { name: "Start call" }).click();
+      const problem = page.getByTestId("caller-problem");
+      await problem.waitFor({ timeout: 15_000 });
+      const text = await problem.innerText();
+      log("caller without a microphone sees:", text);
+      if (!/Microphone access was blocked|No microphone was found/.test(text)) throw new Error(`unclear message: ${text}`);
+      await page.getByRole("button", { name: "Try again" }).waitFor();
+      await shoot(page, "caller-no-mic");
+    } finally {
+      await plain.close();
+    }
+  });
   const staff = staffBrowser.pages()[0] ?? (await staffBrowser.newPage());
   watch(staff, "staff");
   await step("public pages render", async () => {
