@@ -156,6 +156,16 @@ try {
       await joined.or(missing).or(card.locator(".takeover .error")).first().waitFor({ timeout: 20_000 });
       if (await joined.isVisible()) {
         log("takeover: joined the call");
+        // The staff browser's fake microphone (a tone) reaches the caller's page as staff audio.
+        const staffAudio = () => Number(document.querySelector('[data-testid="staff-joined"]')?.getAttribute("data-staff-chunks") ?? 0);
+        await caller.waitForFunction(staffAudio, null, { timeout: 30_000 });
+        await caller.waitForFunction((n) => Number(document.querySelector('[data-testid="staff-joined"]')?.getAttribute("data-staff-chunks") ?? 0) >= n, 10, { timeout: 30_000 });
+        log("takeover: the caller received staff audio");
+        await shoot(caller, "caller-staff-joined");
+        // While staff hold the call the receptionist says nothing more.
+        const replies = await card.locator("li.line.receptionist").count();
+        await staff.waitForTimeout(4000);
+        if ((await card.locator("li.line.receptionist").count()) !== replies) throw new Error("the receptionist spoke during the takeover");
         await card.getByRole("button", { name: "Hand back to receptionist" }).click();
         await card.getByRole("button", { name: "Take over" }).waitFor({ timeout: 20_000 });
       } else {

@@ -23,6 +23,8 @@ export interface CallView {
   problem: string | null;
   speaking: boolean; // the receptionist's audio is playing
   endReason: string | null;
+  staffJoined: boolean; // a staff member took the call over (CONTRACTS.md)
+  staffChunks: number; // staff voice chunks received (shown to tests as a data attribute)
 }
 
 const CALLER_TARGETS = ["turn.heard", "turn.text", "turn.audio", "turn.done", "session.ended", "session.alert", "call.taken_over", "call.handed_back"] as const;
@@ -32,7 +34,7 @@ const BARGE_CHUNKS = 5;
 
 export class CallerSession {
   readonly captions = new LiveCallsStore();
-  view: CallView = { phase: "idle", hub: "connecting", upload: "ok", problem: null, speaking: false, endReason: null };
+  view: CallView = { phase: "idle", hub: "connecting", upload: "ok", problem: null, speaking: false, endReason: null, staffJoined: false, staffChunks: 0 };
   sessionId: string | null = null;
   private token = "";
   private mic: Mic | null = null;
@@ -148,8 +150,11 @@ export class CallerSession {
     const turn = typeof payload.turn === "number" ? payload.turn : 0;
     if (target === "turn.audio") {
       this.jitter?.push(payload as unknown as AudioMessage);
+      if (payload.speaker === "staff") this.update({ staffChunks: this.view.staffChunks + 1 });
       return;
     }
+    if (target === "call.taken_over") this.update({ staffJoined: true });
+    if (target === "call.handed_back") this.update({ staffJoined: false });
     if (target === "turn.heard" && payload.speaker !== "staff" && turn > this.lastTurn) {
       this.jitter?.stop(turn - 1); // the caller started a new turn: older replies are stale
       this.lastTurn = turn;

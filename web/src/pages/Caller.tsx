@@ -63,6 +63,11 @@ export default function Caller({ practiceId }: { practiceId: string }) {
             {view.phase === "live" && (view.speaking ? "The receptionist is speaking" : "Listening — speak any time")}
             {view.phase === "ended" && `Call ended${view.endReason === "emergency" ? ". If this is an emergency, call 911 now." : "."}`}
           </p>
+          {view.staffJoined && (
+            <p className="notice" role="status" data-testid="staff-joined" data-staff-chunks={view.staffChunks}>
+              A member of the practice staff has joined the call.
+            </p>
+          )}
           {trouble && (
             <p className="notice" role="alert">
               {trouble}
