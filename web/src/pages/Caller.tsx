@@ -60,7 +60,7 @@ export default function Caller({ practiceId }: { practiceId: string }) {
         <div className="card">
           <p role="status" aria-live="polite" className="call-status" data-testid="call-status">
             {view.phase === "starting" && "Starting the call…"}
-            {view.phase === "live" && (view.speaking ? "The receptionist is speaking" : "Listening — speak any time")}
+            {view.phase === "live" && (view.speaking ? (view.staffJoined ? "Staff member speaking" : "The receptionist is speaking") : "Listening — speak any time")}
             {view.phase === "ended" && `Call ended${view.endReason === "emergency" ? ". If this is an emergency, call 911 now." : "."}`}
           </p>
           {view.staffJoined && (
