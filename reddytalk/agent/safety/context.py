@@ -91,6 +91,7 @@ HISTORY = re.compile(
     r"|\b(?:under control|well controlled|in remission)\b"
     # habits are not events: "she gets short of breath on the stairs"
     r"|\b(?:gets|sometimes|usually|often|occasionally|every time|whenever|when (?:i|he|she|they|we) (?:climb|walk|exercise|run|work out|go up))\b"
+    r"|\bwhen (?:i|he|she|they|we) (?:have|has|get|gets|got|catch|catches) (?:a |the )?(?:cold|colds|flu|cough|virus|bug|allergies|hay fever)\b"
     r"|\b(?:i|we|you) get\b|\bwhen (?:i|he|she) (?:am|is|get|gets|feel|feels) (?:anxious|stressed|nervous|upset|tired|worked up)\b"
     r"|\b(?:had|have had|has had) (?:\w+ ){1,4}before\b"
     r"|\bno one in (?:my|our|the|his|her) family\b|\bnobody in (?:my|our|the|his|her) family\b"
@@ -100,7 +101,7 @@ HISTORY = re.compile(
 RECURRENCE = re.compile(
     r"\b(?:it is|it has|its|they are|he is|she is|i am|it) (?:back|come back|coming back|came back|returned|happening again|starting again|started again)\b"
     r"|\b(?:again|another one|having one|one now|right now|happening now|getting worse|worse than (?:before|ever|usual|last time)"
-    r"|never (?:this|that|been this) bad|like this|this bad|this severe|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
+    r"|even (?:at rest|when resting|while resting|sitting still|sitting down|lying down)|never (?:this|that|been this) bad|like this|this bad|this severe|this (?:time )?(?:is|feels) (?:worse|different|bad|the worst))\b"
 )
 # Hypotheticals whose scope a present tense does not end: "how would I know if I'm having a stroke".
 HYPOTHETICAL_STRONG = re.compile(

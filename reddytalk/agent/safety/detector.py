@@ -6,12 +6,15 @@ normalise each clause (``reddytalk.agent.safety.text``), snap near-miss words on
 words (speech-to-text slips: "breathng", "siezure"), find every catalogue pattern, and keep a
 category when at least one of its mentions is affirmed: not negated, not past history, not
 hypothetical, not merely a topic ("seizure medication"). Who it happens to does not matter.
+When no category fires, the second tier (``acuity``) looks for the shape of an emergency instead
+of its phrase (a body-system term plus an acuity cue) and raises ``possible_emergency``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reddytalk.agent.safety import acuity
 from reddytalk.agent.safety.catalogue import Catalogue, Category, load
 from reddytalk.agent.safety.context import Utterance
 from reddytalk.agent.safety.text import clauses, snap_words
@@ -26,6 +29,8 @@ class EmergencyHit:
 
     category: str
     categories: tuple[str, ...] = ()
+    # Set only for a second-tier hit (``possible_emergency``): the body system it was about.
+    system: str | None = None
 
     def __post_init__(self) -> None:
         if not self.categories:
@@ -80,4 +85,7 @@ def detect(text: str) -> EmergencyHit | None:
     if not utterance.text:
         return None
     fired = tuple(c.id for c in catalogue.categories if category_fires(c, utterance))
-    return EmergencyHit(fired[0], fired) if fired else None
+    if fired:
+        return EmergencyHit(fired[0], fired)
+    system = acuity.system_hit(utterance)
+    return EmergencyHit(acuity.CATEGORY, system=system) if system else None

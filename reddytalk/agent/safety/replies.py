@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from reddytalk.agent.safety.acuity import CATEGORY as POSSIBLE_EMERGENCY
 from reddytalk.agent.safety.detector import EmergencyHit
 
 EMERGENCY_REPLY = (
     "This sounds like a medical emergency. Please hang up and call 911 right now, "
     "or go to the nearest emergency room. I'm alerting our staff as well."
+)
+# The second tier (structure, not a catalogue phrase) is less certain: the caller decides, staff join now.
+POSSIBLE_EMERGENCY_REPLY = (
+    "That sounds like it could be serious. If this is an emergency, please hang up and call 911 "
+    "right now, or go to the nearest emergency room. I'm putting you through to our staff now."
 )
 CRISIS_LINE = " You can also call or text 988, the Suicide and Crisis Lifeline, any time."
 POISON_LINE = " Poison Control is also available at 1-800-222-1222."
@@ -23,7 +29,10 @@ ADVICE_OFFERED = "advice_options"
 
 
 def emergency_reply(hit: EmergencyHit) -> str:
-    """911 or the nearest emergency room always; 988 for suicidal thoughts; Poison Control for poisoning."""
+    """911 or the nearest emergency room always ("if this is an emergency" for a second-tier hit);
+    988 for suicidal thoughts; Poison Control for poisoning."""
+    if hit.category == POSSIBLE_EMERGENCY:
+        return POSSIBLE_EMERGENCY_REPLY
     reply = EMERGENCY_REPLY
     if "suicidal" in hit.categories:
         reply += CRISIS_LINE

@@ -4,9 +4,10 @@ Callers' words arrive from speech-to-text (or a chat box), so the same sentence 
 curly or straight apostrophes, with or without punctuation, with contractions spelled either way
 ("can't", "cant") and with a few recurring recognition slips ("chess pain"). Every safety rule (the
 red-flag detector, the advice check, the injection check) matches against this one normal form so
-they cannot disagree about what was said. It is a superset of a general normaliser (lower case,
-quotes, punctuation) plus contraction expansion and slip repair, so it can sit on top of the
-agent-wide one when the two are consolidated. ``normalise`` produces it;
+they cannot disagree about what was said. It is built on the agent's one normaliser
+(``reddytalk.agent.text.normalise``: lower case, straight quotes, no punctuation, hyphens as spaces)
+and adds only what safety matching needs on top: dates' ':' and '/' dropped, contractions expanded,
+slips repaired. ``normalise`` produces it;
 ``snap_words`` additionally pulls near-miss words onto a caller-supplied vocabulary (a matcher's
 own key words), because what counts as a slip depends on which words a matcher needs.
 """
@@ -18,6 +19,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+
+from reddytalk.agent.text import normalise as agent_normalise
 
 __all__ = ["clauses", "normalise", "snap_words"]
 
@@ -86,15 +89,18 @@ SLIPS = {
     "seazure": "seizure",
 }
 
-_SPLIT_JOINED = ((re.compile(r" over (dos(?:e|ed|ing)) "), r" over\1 "),)
+_SPLIT_JOINED = (
+    (re.compile(r" over (dos(?:e|ed|ing)) "), r" over\1 "),
+    (re.compile(r" thunder (claps?) "), r" thunder\1 "),
+)
 _CLAUSE_BREAK = re.compile(r"[.!?;,:]+|\s+-+\s+")
 
 
 def normalise(text: str) -> str:
-    """Lower-case words separated by single spaces: apostrophes unified, contractions expanded,
-    known slips repaired, punctuation dropped. Idempotent."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    """The agent's normal form, then ':' and '/' dropped, contractions expanded, known slips
+    repaired (lower-case words separated by single spaces). Idempotent."""
+    text = text.replace("\u2018", "'").replace("`", "'")
+    text = re.sub(r"[^a-z0-9' ]+", " ", agent_normalise(text))
     words = [SLIPS.get(w, w) for w in text.split()]
     joined = " " + " ".join(words) + " "
     for pattern, repl in _SPLIT_JOINED:
