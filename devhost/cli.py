@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
     start.add_argument("--host", default="127.0.0.1", help="address to listen on")
     start.add_argument("--cors", default=None, help="allowed origins, comma-separated ('*' = any)")
+    start.add_argument(
+        "--static", type=Path, default=None, help="serve this folder's files at / (SPA fallback)"
+    )
     start.add_argument("--cors-credentials", action="store_true", help="allow credentials in CORS requests")
     start.add_argument(
         "--allowed-host",
@@ -56,6 +59,7 @@ async def serve(args: argparse.Namespace) -> int:
         signalr_port=args.signalr_port,
         host=args.host,
         cors=cors,
+        static_dir=args.static.resolve() if args.static else None,
         allowed_hosts=args.allowed_host,
     )
     stop = asyncio.Event()

@@ -45,6 +45,7 @@ from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
 from devhost.signalr.connection_string import SignalRConnectionString
 from devhost.signalr.service import SignalRService
+from devhost.static_files import StaticFiles
 from devhost.system_key import key_file, load_or_create_system_key
 from devhost.timer_trigger import TimerListener
 
@@ -76,6 +77,7 @@ class LocalHost:
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         cors: CorsOptions | None = None,
+        static_dir: Path | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.script_root = Path(script_root).resolve()
@@ -85,6 +87,7 @@ class LocalHost:
         self.explicit_env = dict(env or {})
         self.bind_host = host
         self.cors = cors
+        self.static_dir = static_dir
         self.allowed_hosts = listen_names(host, allowed_hosts)
         self.system_key = ""  # required by the management and admin routes (devhost/guard.py)
         self.system_key_created = False
@@ -293,6 +296,10 @@ class LocalHost:
                     expose_headers=["*"],
                 )
             )
+        if self.static_dir is not None:
+            assert self.config is not None
+            prefix = self.config.route_prefix
+            middleware.append(Middleware(StaticFiles, directory=self.static_dir, route_prefix=prefix))
         return Starlette(routes=routes, middleware=middleware)
 
     async def _status(self, request: Request) -> Response:
