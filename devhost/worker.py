@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from devhost import worker_protocol as wire
+from devhost.config import resolve_binding_settings
 from devhost.functions import FunctionIndex, load_app
 from devhost.invoke import Invoker
 from devhost.outputs import OutputDispatcher
@@ -46,6 +47,8 @@ class Worker:
         logging.getLogger().setLevel(int(options.get("log_level", logging.WARNING)))
         try:
             self.index = load_app(Path(options["script_root"]))
+            for function in self.index.functions.values():  # %Setting% in bindings, as the host did
+                resolve_binding_settings(function.name, function.bindings)
         except Exception as exc:  # the host loaded it already, so this is rare: say why and leave
             await self._send(("load_failed", f"{type(exc).__name__}: {exc}"))
             return

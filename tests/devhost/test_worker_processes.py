@@ -30,7 +30,12 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory, markers: Path) -> Iterator[HostThread]:
-    env = {"FUNCTIONS_WORKER_PROCESS_COUNT": "2", "WORKERS_TEST_DIR": str(markers)}
+    env = {
+        "FUNCTIONS_WORKER_PROCESS_COUNT": "2",
+        "WORKERS_TEST_DIR": str(markers),
+        "WorkersQueue": f"UseEmbeddedStorage=true;Path={markers / 'queues.sqlite3'}",
+        "WORKERS_QUEUE": "pid-jobs",  # %Setting% in bindings is resolved in the workers too
+    }
     handle = LocalHost(APP, tmp_path_factory.mktemp("state"), port=0, env=env).run_in_thread(timeout=120)
     try:
         yield handle
@@ -71,6 +76,27 @@ def test_http_requests_land_on_both_worker_processes(host: HostThread, client: h
     assert pids == worker_pids(host)
     assert len(pids) == 2
     assert os.getpid() not in pids  # the host (this process) runs no function
+
+
+def read_pids(path: Path, count: int) -> set[int]:
+    deadline = time.monotonic() + 30
+    while True:
+        lines = path.read_text().split() if path.exists() else []
+        if len(lines) >= count:
+            return {int(line) for line in lines}
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+
+
+def test_queue_messages_land_on_both_worker_processes(
+    host: HostThread, client: httpx.Client, markers: Path
+) -> None:
+    assert client.post("/api/enqueue/12").status_code == 202  # output binding, in a worker
+    assert read_pids(markers / "queue.pids", 12) == worker_pids(host)
+
+
+def test_timer_runs_in_a_worker_process(host: HostThread, markers: Path) -> None:
+    assert read_pids(markers / "timer.pids", 2) <= worker_pids(host)
 
 
 def test_module_memory_differs_per_worker_process(client: httpx.Client) -> None:

@@ -107,3 +107,30 @@ def add_to_counter(context: df.DurableOrchestrationContext):
     yield context.call_entity(entity, "add", 5)
     yield context.call_entity(entity, "add", 7)
     return (yield context.call_entity(entity, "get"))
+
+
+def _append_pid(name: str) -> None:
+    folder = os.environ.get("WORKERS_TEST_DIR")
+    if folder:
+        with (Path(folder) / f"{name}.pids").open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+
+
+@app.route(route="enqueue/{count:int}", methods=["POST"])
+@app.queue_output(arg_name="out", queue_name="%WORKERS_QUEUE%", connection="WorkersQueue")
+def enqueue(req: func.HttpRequest, out: func.Out[list[str]]) -> func.HttpResponse:
+    out.set([f"job-{n}" for n in range(int(req.route_params["count"]))])
+    return func.HttpResponse(status_code=202)
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%WORKERS_QUEUE%", connection="WorkersQueue")
+def dequeue(msg: func.QueueMessage) -> None:
+    import time
+
+    time.sleep(0.05)  # long enough for several messages to be in flight at once
+    _append_pid("queue")
+
+
+@app.timer_trigger(schedule="*/1 * * * * *", arg_name="timer")
+def tick(timer: func.TimerRequest) -> None:
+    _append_pid("timer")
