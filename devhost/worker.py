@@ -108,6 +108,10 @@ class Worker:
             task.cancel()
         await outputs.close()
         await self.queues.close()
+        with contextlib.suppress(Exception):  # the durable SDK's per-process aiohttp session
+            from azure.durable_functions.models.utils import http_utils
+
+            await http_utils._close_session()
         if self.invoker is not None:
             self.invoker.close()
         self.sdk_thread.shutdown(wait=False, cancel_futures=True)

@@ -181,7 +181,7 @@ class WorkerPool:
                 "--fd",
                 str(child.fileno()),
                 pass_fds=(child.fileno(),),
-                env=dict(os.environ),
+                env=_worker_environment(),
             )
         finally:
             child.close()
@@ -231,6 +231,16 @@ class WorkerPool:
                 future.set_result(value)
             else:
                 future.set_exception(wire.remote_error(*value))
+
+
+def _worker_environment() -> dict[str, str]:
+    """The host's environment (app settings included), with ``devhost`` importable from any directory."""
+    env = dict(os.environ)
+    home = str(Path(__file__).resolve().parent.parent)
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if home not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([*paths, home])
+    return env
 
 
 async def _reap(process: asyncio.subprocess.Process, connection: asyncio.StreamWriter) -> int | None:
