@@ -39,7 +39,7 @@ from devhost.config import (
 from devhost.functions import FunctionIndex, FunctionInfo, load_app
 from devhost.guard import HostGuard, listen_names
 from devhost.http_trigger import HttpTriggers
-from devhost.invoke import Invoker, check_bindings, check_durable_bindings
+from devhost.invoke import Runner, check_bindings, check_durable_bindings
 from devhost.outputs import OutputDispatcher, OutputError
 from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
@@ -48,6 +48,7 @@ from devhost.signalr.service import SignalRService
 from devhost.static_files import StaticFiles
 from devhost.system_key import key_file, load_or_create_system_key
 from devhost.timer_trigger import TimerListener
+from devhost.worker_pool import start_runner
 
 log = logging.getLogger("devhost")
 T = TypeVar("T")
@@ -101,7 +102,7 @@ class LocalHost:
         self._sock: socket.socket | None = None
         self._queues = QueueFactory()
         self._outputs: OutputDispatcher | None = None
-        self._invoker: Invoker | None = None
+        self._invoker: Runner | None = None
         self._listeners: list[QueueListener | TimerListener] = []
         self._started = False
 
@@ -146,7 +147,10 @@ class LocalHost:
         self.engine = self._make_engine(base_url)
         self._outputs = OutputDispatcher(self._queues, os.environ.get)
         client_json = self.engine.client_binding_json if self.engine is not None else None
-        self._invoker = Invoker(self._outputs, client_json)
+        try:  # the host's own invoker, or FUNCTIONS_WORKER_PROCESS_COUNT worker processes
+            self._invoker = await start_runner(self.script_root, self._outputs, client_json)
+        except ValueError as exc:
+            raise HostStartError(str(exc)) from None
         for function in self.index.functions.values():
             try:
                 if function.trigger_type in ("orchestrationTrigger", "entityTrigger"):
@@ -194,7 +198,7 @@ class LocalHost:
             self._outputs = None
         await self._queues.close()
         if self._invoker is not None:
-            self._invoker.close()
+            await self._invoker.aclose()
             self._invoker = None
         if self._env is not None:
             self._env.restore()

@@ -17,7 +17,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import azure.functions as func
 from azure.functions import _abc as func_abc
@@ -30,6 +30,26 @@ INPUT_TYPES = ("durableClient",)
 
 class BindingError(ValueError):
     """A function uses a binding the local host cannot provide (reported at start)."""
+
+
+class WorkerCrashed(RuntimeError):
+    """The worker process running an invocation died (``FUNCTIONS_WORKER_PROCESS_COUNT`` > 1)."""
+
+
+class Runner(Protocol):
+    """What runs the app's functions: ``Invoker`` in the host's process, or ``WorkerPool``."""
+
+    async def invoke(
+        self, function: FunctionInfo, trigger_value: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any: ...
+
+    async def run_sdk(
+        self, fn: Any, function: FunctionInfo, *args: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any:
+        """``fn(function.callable, *args)``: an orchestrator episode or entity batch through ``handle()``."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class _TraceContext(func_abc.TraceContext):
@@ -179,8 +199,17 @@ class Invoker:
                 await self.outputs.dispatch(binding, result)
         return result
 
+    async def run_sdk(
+        self, fn: Any, function: FunctionInfo, *args: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor or self.executor, fn, function.callable, *args)
+
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        self.close()
 
 
 @functools.lru_cache(maxsize=512)

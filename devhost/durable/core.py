@@ -33,7 +33,7 @@ from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, DurableStore, InstanceRow, MessageRow
 from devhost.durable.versioning import VersionPolicy
 from devhost.functions import FunctionIndex, FunctionInfo
-from devhost.invoke import Invoker
+from devhost.invoke import Runner
 
 TERMINAL = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
 ACTIVITY_RESULTS = frozenset({EventType.TaskCompleted, EventType.TaskFailed})
@@ -96,7 +96,9 @@ class EngineCore:
     ) -> None:
         self.index = index
         self.system_key = system_key  # carried in the URLs handed out; the host's guard checks it
-        self.invoker: Invoker | None = None  # set by the host: runs activities with all their bindings
+        self.invoker: Runner | None = (
+            None  # set by the host: runs activities (and SDK calls) in its worker(s)
+        )
         self.state_dir = Path(state_dir)
         options = (host_json.get("extensions") or {}).get("durableTask") or {}
         self.hub_name = str(options.get("hubName") or "TestHubName")
@@ -234,6 +236,13 @@ class EngineCore:
 
     async def _in_sdk_thread(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._sdk_thread, fn, *args)
+
+    async def _sdk_call(self, fn: Any, info: FunctionInfo | None, *args: Any) -> Any:
+        """``fn(handle, *args)`` with the app's ``handle()``: on the SDK thread, or in a worker process
+        when the host runs several (``WorkerCrashed`` if that worker dies meanwhile)."""
+        if self.invoker is not None and info is not None:
+            return await self.invoker.run_sdk(fn, info, *args, executor=self._sdk_thread)
+        return await self._in_sdk_thread(fn, info.callable if info is not None else None, *args)
 
     # instances ------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,9 @@ from devhost.durable.core import (
 )
 from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.store import ORCH, InstanceRow, MessageRow
+from devhost.invoke import WorkerCrashed
+
+log = logging.getLogger("devhost.durable")
 
 
 class Episodes(EngineCore):
@@ -64,7 +68,14 @@ class Episodes(EngineCore):
         else:
             context = replay.context_json(row.instance_id, row.parent_id, row.input, live.played, current)
             generation = live.generation
-            outcome = await self._in_sdk_thread(replay.invoke, info.callable, context)
+            try:
+                outcome = await self._sdk_call(replay.invoke, info, context)
+            except WorkerCrashed:  # like a lost work item on Azure: the episode runs again
+                log.warning(
+                    "orchestrator episode of %s lost with its worker process; running it again", row.name
+                )
+                self._drop_episode(live, saved)
+                return
             if self._active.get(row.instance_id) is not live or live.generation != generation:
                 self._drop_episode(live, saved)
                 return

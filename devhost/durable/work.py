@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import time
 from typing import Any
 from uuid import uuid4
@@ -22,6 +23,9 @@ from devhost.durable.entities import (
 from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.store import ENTITY, ORCH, MessageRow
 from devhost.functions import FunctionInfo
+from devhost.invoke import WorkerCrashed
+
+log = logging.getLogger("devhost.durable")
 
 
 class ActivitiesAndEntities(EngineCore):
@@ -111,8 +115,15 @@ class ActivitiesAndEntities(EngineCore):
         loaded = self.store.load_entity(target)
         exists, state = (loaded[0], loaded[1]) if loaded else (False, None)
         info = self._function(name, "entityTrigger")
-        handle = info.callable if info else None
-        outcome = await self._in_sdk_thread(run_batch, handle, target, exists, state, batch)
+        try:
+            outcome = await self._sdk_call(run_batch, info, target, exists, state, batch)
+        except WorkerCrashed:  # the batch had no effects: run it again, in order, before later operations
+            log.warning("entity batch of %s lost with its worker process; running it again", name)
+            self._entity_ops[target] = batch + self._entity_ops.get(target, [])
+            if target not in self._entity_ready:
+                self._entity_ready.append(target)
+            self._entity_event.set()
+            return
         with self._step() as step:
             self.store.delete_messages([m.id for m in batch])
             self.store.save_entity(target, outcome.exists, outcome.state, time.time())
