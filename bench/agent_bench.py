@@ -43,6 +43,7 @@ def pct(values: list[float], q: float) -> float:
 async def turn_latencies(rounds: int) -> list[float]:
     practice = load_practice_file(ROOT / "examples" / "demo-practice.json")
     now, scenarios = load_suite(ROOT / "tests" / "agent" / "scenarios.json")
+    scenarios += load_suite(ROOT / "tests" / "agent" / "scenarios_blind2.json")[1]
     brain = LocalBrain()
     timings: list[float] = []
     for round_ in range(rounds):

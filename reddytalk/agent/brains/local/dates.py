@@ -129,10 +129,16 @@ def find_when(text: str, now: datetime) -> Entities:
     elif re.search(r"\btoday\b|\bthis (?:morning|afternoon|evening)\b", text):
         ents.day = today
     _relative_day(text, today, ents)
+    cant = _CANT_DAY.search(text)
+    if cant:  # "I can't do Wednesday, is Friday…": Wednesday picks the appointment, Friday is the new day
+        ents.extra["from_day"] = _next_weekday(today, cant.group(1)).isoformat()
+        text = text[: cant.start()] + " " + text[cant.end() :]
     moved = _FROM_TO.search(text)
     if moved and not ents.day:  # "move it from Thursday to Friday": Thursday picks the appointment
         ents.extra["from_day"] = _next_weekday(today, moved.group(1)).isoformat()
         ents.day = _next_weekday(today, moved.group(2))
+    if not ents.day and not re.search(rf"\b(?:{MONTH_RE})\b", text):
+        ents.day = _day_of_month(text, today)  # "Wednesday the 9th", "on the 15th"
     week = re.search(r"\b(next|this|the following) week\b", text)
     wd = re.search(rf"\b(next|this|coming|following)?\s*({WEEKDAY_RE})\b", text)
     if wd and not ents.day and not ents.day_end:
@@ -166,6 +172,9 @@ _WEEKS_FROM = re.compile(
     rf"\b(a|one|1|2|3|4) weeks? from (today|tomorrow|now|(?:next |this )?(?:{WEEKDAY_RE}))\b"
 )
 _COUNT = {"a": 1, "one": 1}
+_CANT_DAY = re.compile(
+    rf"\b(?:can'?t|cannot|can not|won'?t be able to) (?:make|do|come(?: in)?|keep)(?: it| my \w+(?: \w+)?)?(?: on| this)? ({WEEKDAY_RE})\b"
+)
 _FROM_TO = re.compile(rf"\bfrom (?:this |next )?({WEEKDAY_RE}) to (?:this |next )?({WEEKDAY_RE})\b")
 
 
@@ -211,6 +220,28 @@ def _relative_day(text: str, today: date, ents: Entities) -> None:
 
 def _weekday_index(token: str) -> int:
     return next(i for i, name in enumerate(WEEKDAY_NAMES) if name.startswith(token[:3]))
+
+
+_DAY_OF_MONTH = re.compile(
+    rf"\b(?:(?:{WEEKDAY_RE}),? |on )the (\d{{1,2}})(?:st|nd|rd|th)?\b(?! ?(?:am|pm|a m|p m|o'?clock|:|min|hour|day|week))"
+)
+
+
+def _day_of_month(text: str, today: date) -> date | None:
+    """A day of the month said without the month: the next such date from today."""
+    match = _DAY_OF_MONTH.search(text)
+    if not match:
+        return None
+    month, year = today.month, today.year
+    for _ in range(3):
+        try:
+            found = date(year, month, int(match.group(1)))
+        except ValueError:
+            found = None
+        if found is not None and found >= today:
+            return found
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return None
 
 
 def _numeric_day(text: str, today: date) -> date | None:
@@ -326,6 +357,10 @@ def _find_time(text: str, ents: Entities) -> None:
         match = re.search(r"\b(\d{1,2})(?::(\d{2})| (\d{2}))? ?(am|pm|a m|p m|o'?clock)\b", text)
     if not match:
         match = re.search(r"\b(\d{1,2}):(\d{2})()()\b", text)
+    if not match:  # "2 in the afternoon", "10 30 this morning": the daypart says am or pm
+        match = re.search(
+            r"\b(\d{1,2})(?::(\d{2})| (\d{2}))?()(?= (?:in the|this) (?:morning|afternoon|evening)\b)", text
+        )
     if match:
         moment = _clock(match.group(1), match.group(2) or match.group(3), match.group(4), ents.daypart)
         if moment:

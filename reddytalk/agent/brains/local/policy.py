@@ -135,6 +135,11 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         if named is None and intent not in FAQ_TOPICS and not state.task:
             intent = next((topic for pattern, topic in FAQ_WORDS if pattern.search(self.text)), intent)
+        shift = ents.extra.get("relative") or {}
+        if (shift.get("days") or shift.get("minutes")) and named in {None, "book"} and not state.offered:
+            named = "reschedule"  # "an hour later", "the day before": only an existing visit can move
+        if named is None and ents.extra.get("from_day") and ents.has_when and not state.offered:
+            named = "reschedule"  # "I can't do Wednesday, is Friday at 9 possible?"
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -261,6 +266,8 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             ents.day = next((d for d in inside if d.weekday() == weekday), ents.day)
         if ents.extra.get("from_day"):
             slots["from_day"] = ents.extra["from_day"]
+        if ents.extra.get("relative"):
+            slots["relative"] = ents.extra["relative"]  # placed once the appointment is known
         if ents.name:
             slots["name"] = ents.name
         if ents.dob:
