@@ -117,6 +117,14 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
 def find_when(text: str, now: datetime) -> Entities:
     ents = Entities()
     today = now.date()
+    cant = _CANT_DAY.search(text)
+    if cant:  # "I can't do Wednesday, is Friday…": Wednesday picks the appointment, Friday is the new day
+        said = cant.group(1)
+        offset = {"today": 0, "tomorrow": 1}.get(said)
+        gone = today + timedelta(days=offset) if offset is not None else _next_weekday(today, said)
+        ents.extra["from_day"] = gone.isoformat()
+        ents.extra["cant_make"] = True
+        text = text[: cant.start()] + " " + text[cant.end() :]
     if re.search(
         r"\b(?:as soon as possible|asap|soonest|earliest|first available|next available|right away|today or tomorrow)\b",
         text,
@@ -129,10 +137,6 @@ def find_when(text: str, now: datetime) -> Entities:
     elif re.search(r"\btoday\b|\bthis (?:morning|afternoon|evening)\b", text):
         ents.day = today
     _relative_day(text, today, ents)
-    cant = _CANT_DAY.search(text)
-    if cant:  # "I can't do Wednesday, is Friday…": Wednesday picks the appointment, Friday is the new day
-        ents.extra["from_day"] = _next_weekday(today, cant.group(1)).isoformat()
-        text = text[: cant.start()] + " " + text[cant.end() :]
     moved = _FROM_TO.search(text)
     if moved and not ents.day:  # "move it from Thursday to Friday": Thursday picks the appointment
         ents.extra["from_day"] = _next_weekday(today, moved.group(1)).isoformat()
@@ -161,7 +165,7 @@ def find_when(text: str, now: datetime) -> Entities:
             ents.day, ents.day_end = monday + timedelta(days=7), monday + timedelta(days=13)
     if not ents.day:
         ents.day = _calendar_day(text, now) or _numeric_day(text, today) or _searched_day(text, now)
-    if re.search(r"\b(?:same day|that day|that same day|the same date)\b", text):
+    if re.search(r"\b(?:same day|that day|that same day|the same date|(?:later|earlier) in the day)\b", text):
         ents.extra["same_day"] = True
     _find_time(text, ents)
     return ents
@@ -173,7 +177,7 @@ _WEEKS_FROM = re.compile(
 )
 _COUNT = {"a": 1, "one": 1}
 _CANT_DAY = re.compile(
-    rf"\b(?:can'?t|cannot|can not|won'?t be able to) (?:make|do|come(?: in)?|keep)(?: it| my \w+(?: \w+)?)?(?: on| this)? ({WEEKDAY_RE})\b"
+    rf"\b(?:can'?t|cannot|can not|won'?t be able to) (?:make|do|come(?: in)?|keep)(?: it| my \w+(?: \w+)?)?(?: on| this)? ({WEEKDAY_RE}|tomorrow|today)\b"
 )
 _FROM_TO = re.compile(rf"\bfrom (?:this |next )?({WEEKDAY_RE}) to (?:this |next )?({WEEKDAY_RE})\b")
 
@@ -223,19 +227,25 @@ def _weekday_index(token: str) -> int:
 
 
 _DAY_OF_MONTH = re.compile(
-    rf"\b(?:(?:{WEEKDAY_RE}),? |on )the (\d{{1,2}})(?:st|nd|rd|th)?\b(?! ?(?:am|pm|a m|p m|o'?clock|:|min|hour|day|week))"
+    rf"\b((?:{WEEKDAY_RE}),? |on |to |for )the (\d{{1,2}})(?:st|nd|rd|th)?\b(?! ?(?:am|pm|a m|p m|o'?clock|:|min|hour|day|week))"
 )
 
 
 def _day_of_month(text: str, today: date) -> date | None:
-    """A day of the month said without the month: the next such date from today."""
-    match = _DAY_OF_MONTH.search(text)
-    if not match:
+    """A day of the month said without the month: the next such date from today. Of two ("my
+    physical on the 8th, move it to the 15th") the one after "to" is the new day."""
+    matches = list(_DAY_OF_MONTH.finditer(text))
+    if not matches:
         return None
+    match = next((m for m in matches if m.group(1) in {"to ", "for "}), matches[0])
+    return _next_day_numbered(today, int(match.group(2)))
+
+
+def _next_day_numbered(today: date, number: int) -> date | None:
     month, year = today.month, today.year
     for _ in range(3):
         try:
-            found = date(year, month, int(match.group(1)))
+            found = date(year, month, number)
         except ValueError:
             found = None
         if found is not None and found >= today:

@@ -106,7 +106,12 @@ TASK_WORDS = (
         re.compile(
             r"\b(?:leave a message|take a message|pass (?:on |along )?a message|give (?:dr \w+|doctor \w+|the doctor|the nurse|them) a message"
             r"|message for (?:dr|doctor|the doctor|the nurse|\w+)|let (?:dr \w+|doctor \w+|the doctor|the nurse|them|the office|someone) know"
-            r"|tell (?:dr \w+|doctor \w+|the doctor|the nurse) (?:that|about))\b"
+            r"|tell (?:dr \w+|doctor \w+|the doctor|the nurse) (?:that|about)"
+            # another office, a pharmacy or a lab calling: a message for staff, not a patient's request
+            r"|(?:this is|calling from|i'?m with|it'?s|we'?re|from) (?!my |our )(?:the )?(?:[\w']+ ){0,4}"
+            r"(?:pharmacy|office|clinic|hospital|labs?|laboratory|diagnostics|insurance|imaging|radiology|orthopedics|cardiology|urgent care)"
+            r"(?! (?:hours|visit|appointment))"
+            r")\b"
         ),
     ),
     (
@@ -174,7 +179,7 @@ _CHOICE_WORDS = {
 
 CHOICE_RE = re.compile(
     r"\b(?:the )?(first|second|third|last|earlier|earliest|later|latest|middle|1|2|3)(?: one| option| slot| time)\b"
-    r"|\bthe (first|second|third|last|earlier|later)\b(?! (?:of|week|day|thing))"
+    r"|\bthe (first|second|third|last|earlier|earliest|later|latest)\b(?! (?:of|week|day|thing|available|opening|you have))"
 )
 
 

@@ -17,6 +17,7 @@ from reddytalk.agent.brains.local import classifier
 from reddytalk.agent.brains.local.booking import BookingSteps
 from reddytalk.agent.brains.local.cues import (
     ADVICE,
+    CANT_MAKE,
     FAQ_TOPICS,
     FAQ_WORDS,
     HELP,
@@ -138,8 +139,14 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
         shift = ents.extra.get("relative") or {}
         if (shift.get("days") or shift.get("minutes")) and named in {None, "book"} and not state.offered:
             named = "reschedule"  # "an hour later", "the day before": only an existing visit can move
-        if named is None and ents.extra.get("from_day") and ents.has_when and not state.offered:
-            named = "reschedule"  # "I can't do Wednesday, is Friday at 9 possible?"
+        if (
+            named is None
+            and state.task is None
+            and (ents.extra.get("cant_make") or CANT_MAKE.search(self.text))
+        ):
+            named = "reschedule" if ents.has_when else "cancel"  # "I can't do Wednesday, is Friday…?"
+        elif named is None and ents.extra.get("from_day") and ents.has_when and not state.offered:
+            named = "reschedule"  # "from Thursday to Monday"
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -259,6 +266,8 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
                 slots["same_day"] = True  # resolved once the appointment is known
                 if re.search(r"\blater\b", self.text):
                     slots["later"] = True
+                elif re.search(r"\bearlier\b", self.text):
+                    slots["earlier"] = True
         weekday = ents.extra.get("weekday")
         if weekday is not None and slots.get("day") and slots.get("day_end"):
             first, last = date.fromisoformat(slots["day"]), date.fromisoformat(slots["day_end"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from reddytalk.agent.brains.local.relative import apply
@@ -47,7 +48,11 @@ class TargetSteps(TurnBase):
         if same_day and not slots.get("day"):
             slots["day"] = chosen["start"][:10]  # "later that day": the appointment's own day
         if slots.pop("later", None) and not slots.get("after") and not slots.get("time"):
-            slots["after"] = chosen["start"][11:16]
+            slots["after"] = (datetime.fromisoformat(chosen["start"]) + timedelta(minutes=1)).strftime(
+                "%H:%M"
+            )
+        if slots.pop("earlier", None) and not slots.get("before") and not slots.get("time"):
+            slots["before"] = chosen["start"][11:16]
         if state.task == "reschedule" and same_day:
             slots.setdefault("type", chosen["appointment_type"])
             slots.setdefault("provider", chosen["provider_id"])
