@@ -166,3 +166,21 @@ def test_weekday_with_day_of_month(demo: PracticeFile) -> None:
 
 def test_name_after_a_family_member(demo: PracticeFile) -> None:
     assert ents("My husband James O'Brien needs to move his physical", demo).name == "james o'brien"
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("Lynda Thomson, twelve nineteen sixty eight", date(1968, 12, 19)),
+        ("ethan nguyen may eighth twenty sixteen", date(2016, 5, 8)),
+    ],
+)
+def test_spoken_dates_of_birth_as_numbers(text: str, dob: date, demo: PracticeFile) -> None:
+    assert ents(text, demo).dob == dob
+
+
+def test_a_first_name_spelled_as_it_sounds_still_matches() -> None:
+    from reddytalk.agent.matching import name_matches
+
+    assert name_matches("lynda thomson", "Linda", "Thompson")
+    assert not name_matches("laura thompson", "Linda", "Thompson")

@@ -87,6 +87,13 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
         (r"\b(\d{1,2})[/ -](\d{1,2})[/ -](\d{4})\b", "mdy_num"),
         (r"\b(\d{1,2})[/ .](\d{1,2})[/ .](\d{2})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short"),
         (rf"\b({MONTH_RE}) (\d{{1,2}}),? (\d{{2}})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short_named"),
+        # "twelve nineteen sixty eight" reads as "12:19 68": month, day, year spoken as numbers
+        (
+            r"(?<!at )(?<!around )(?<!by )\b(\d{1,2}):(\d{2}) (\d{2})\b(?! ?(?:am|pm|a m|p m|o'?clock|:|minutes?))",
+            "mdy_short",
+        ),
+        # "twelve nineteen sixty eight" also reads as "12 1968": the 19 was the day, 68 the year
+        (r"\b(\d{1,2}) (1[89])(\d{2})\b", "mdy_short"),
     ]
     for pattern, kind in patterns:
         match = re.search(pattern, text)

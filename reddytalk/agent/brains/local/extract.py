@@ -122,6 +122,8 @@ TASK_WORDS = (
             r"|is my (?:\w+ )?(?:appointment|visit) still|still on for|still have (?:my|an) appointment"
             r"|remind me when|what time do i (?:need to|have to) (?:come|be)|when my (?:next )?appointment is"
             r"|(?:when|what time|what day) (?:am i|are we|is (?:he|she)|was i) (?:seeing|coming in|coming|supposed|scheduled|booked|due|getting)"
+            r"|(?:when|what time|what day) (?:my|his|her|their|our) (?:\w+ ){0,2}(?:appointment|visit|physical|checkup|check up|follow up|vaccination|shot) is"
+            r"|check (?:on )?(?:when|what time|what day)"
             r"|forgot (?:when|what time|what day)|don'?t remember when|what'?s the time of my"
             r"|is my (?:\w+ )?(?:appointment|visit) (?:today|tomorrow|on|at|this|next)|have an appointment (?:today|tomorrow|on|this|next))\b"
         ),
