@@ -1,7 +1,7 @@
 """Receptionist agent benchmark: time per caller turn with the local brain, guardrail cost, and the
 intent classifier's training time and cross-validated accuracy.
 
-Every scenario of ``tests/agent/scenarios.json`` is replayed against a fresh embedded store
+Every development scenario (``tests/agent/scenarios*.json``: the first set and the blind batches) is replayed against a fresh embedded store
 (seeded from the demo practice); the time of each ``respond`` call (guardrails, brain, tools,
 store writes, audit) is recorded. Results go to ``bench/results/agent.json``.
 
@@ -43,6 +43,8 @@ def pct(values: list[float], q: float) -> float:
 async def turn_latencies(rounds: int) -> list[float]:
     practice = load_practice_file(ROOT / "examples" / "demo-practice.json")
     now, scenarios = load_suite(ROOT / "tests" / "agent" / "scenarios.json")
+    for extra in sorted((ROOT / "tests" / "agent").glob("scenarios_*.json")):
+        scenarios += load_suite(extra)[1]  # the blind batches share the first set's "now"
     brain = LocalBrain()
     timings: list[float] = []
     for round_ in range(rounds):

@@ -156,8 +156,11 @@ def _nicknames() -> NickNamer:
 
 
 def given_matches(said: str, record: str) -> bool:
-    """A first name as said: a close spelling, or a common nickname ("Bob" for Robert, "Jim" for James)."""
+    """A first name as said: a close spelling, the same sound ("Lynda" for Linda: speech-to-text
+    spells a name the way it sounds), or a common nickname ("Bob" for Robert, "Jim" for James)."""
     if fuzz.ratio(said, record) >= FIRST_NAME_MATCH:
+        return True
+    if said and record and said[0] == record[0] and jellyfish.metaphone(said) == jellyfish.metaphone(record):
         return True
     names = _nicknames()
     return record in names.canonicals_of(said) or said in names.nicknames_of(record)

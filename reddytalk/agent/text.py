@@ -78,6 +78,14 @@ def words_to_numbers(text: str) -> str:
             out.append(str(century + (rest or 0)))
             i += 1 + used
             continue
+        if tok == "twenty" and (
+            (nxt in _UNITS and 10 <= _UNITS[nxt] <= 19)
+            or (nxt == "oh" and nxt2 in _UNITS and _UNITS[nxt2] < 10)
+        ):  # "twenty sixteen", "twenty oh five": a year of this century
+            year = 2000 + (_UNITS[nxt2] if nxt == "oh" else _UNITS[nxt])
+            out.append(str(year))
+            i += 3 if nxt == "oh" else 2
+            continue
         if tok in _ORDINALS:
             out.append(str(_ORDINALS[tok]))
             i += 1

@@ -34,6 +34,11 @@ class FindSlots(_Args):
     after: datetime = Field(description="Earliest start, ISO 8601 (with offset, or local practice time).")
     before: datetime = Field(description="Latest end, ISO 8601.")
     limit: int = Field(SLOTS_SHOWN, ge=1, le=50, description="At most this many slots, earliest first.")
+    moving: str | None = Field(
+        None,
+        max_length=100,
+        description="When moving one of the caller's appointments: its appointment_id (its own time counts as free).",
+    )
 
 
 class BookAppointment(_Args):

@@ -215,6 +215,16 @@ class ToolBox:
             providers = [await self._provider(args.provider)]
         kind = await self._type(args.appointment_type)
         busy = await self.repo.busy(after, before)
+        if args.moving:  # "an hour later" may overlap the appointment's own time
+            try:
+                moving = await self.repo.appointment(args.moving)
+            except NotFound:
+                moving = None
+            if moving is None or moving.patient_id != self._require_identity():
+                raise ValidationFailed("moving names an appointment that is not the caller's")
+            length = {t.id: t.minutes for t in await self.repo.appointment_types()}.get(moving.type, 0)
+            own = (moving.start, moving.start + timedelta(minutes=length))
+            busy = {p: [i for i in spans if i != own] for p, spans in busy.items()}
         slots = find_slots(
             practice, providers, kind, busy, after=after, before=before, now=self.now(), limit=args.limit
         )

@@ -126,3 +126,61 @@ def test_spoken_numbers() -> None:
     assert words_to_numbers("nineteen eighty four") == "1984"
     assert words_to_numbers("two thousand and one") == "2001"
     assert words_to_numbers("twenty first") == "21"
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "minutes"),
+    [
+        ("can you push it back an hour", 0, 60),
+        ("same time a week later", 7, 0),
+        ("same time next week please", 7, 0),
+        ("could we do the day before", -1, 0),
+        ("move it up a day", -1, 0),
+        ("fifteen minutes later", 0, 15),
+        ("an hour and a half earlier", 0, -90),
+        ("push my physical two hours", 0, 120),
+    ],
+)
+def test_moves_relative_to_the_appointment(text: str, days: int, minutes: int, demo: PracticeFile) -> None:
+    relative = ents(text, demo).extra["relative"]
+    assert (relative["days"], relative["minutes"]) == (days, minutes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need a follow up two weeks from today",
+        "the day after tomorrow",
+        "the week after next",
+        "Friday at 10",
+    ],
+)
+def test_calendar_phrases_are_not_relative_moves(text: str, demo: PracticeFile) -> None:
+    relative = ents(text, demo).extra.get("relative") or {}
+    assert not relative.get("days") and not relative.get("minutes")
+
+
+def test_weekday_with_day_of_month(demo: PracticeFile) -> None:
+    assert ents("Wednesday the ninth at eleven", demo).day == date(2026, 12, 9)
+
+
+def test_name_after_a_family_member(demo: PracticeFile) -> None:
+    assert ents("My husband James O'Brien needs to move his physical", demo).name == "james o'brien"
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("Lynda Thomson, twelve nineteen sixty eight", date(1968, 12, 19)),
+        ("ethan nguyen may eighth twenty sixteen", date(2016, 5, 8)),
+    ],
+)
+def test_spoken_dates_of_birth_as_numbers(text: str, dob: date, demo: PracticeFile) -> None:
+    assert ents(text, demo).dob == dob
+
+
+def test_a_first_name_spelled_as_it_sounds_still_matches() -> None:
+    from reddytalk.agent.matching import name_matches
+
+    assert name_matches("lynda thomson", "Linda", "Thompson")
+    assert not name_matches("laura thompson", "Linda", "Thompson")

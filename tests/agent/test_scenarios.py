@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pytest
-from agentkit import NOW, SCENARIOS
+from agentkit import DEV_SUITES, NOW, SCENARIOS
 
 from reddytalk.agent.brains.local import LocalBrain
 from reddytalk.agent.evaluation import load_suite, run_scenario
@@ -18,7 +18,8 @@ from reddytalk.agent.textchat import run_chat
 from reddytalk.logs import RedactingJsonFormatter
 from reddytalk.practice.models import PracticeFile
 
-_, SUITE = load_suite(SCENARIOS)
+_, FIRST = load_suite(SCENARIOS)
+SUITE = [s for path in DEV_SUITES for s in load_suite(path)[1]]
 
 
 def test_suite_is_broad_enough() -> None:
@@ -44,7 +45,8 @@ def test_suite_is_broad_enough() -> None:
         "false_alarm",
         "advice",
     } <= categories
-    assert sum(s["name"].startswith("caller-") for s in SUITE) >= 75
+    assert sum(s["name"].startswith("caller-") for s in FIRST) >= 75
+    assert sum(s["name"].startswith("blind2-") for s in SUITE) >= 40
     assert len({s["name"] for s in SUITE}) == len(SUITE)
 
 

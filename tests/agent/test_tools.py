@@ -203,3 +203,22 @@ async def test_other_practices_patients_are_invisible(documents: EmbeddedDocumen
         {"provider": "dr-patel", "appointment_type": "sick-visit", "start": "2026-12-01T10:00:00-05:00"},
     )
     assert book["ok"] is False and book["error"] == "not_found"
+
+
+async def test_find_slots_for_a_move_counts_the_appointments_own_time_as_free(
+    documents: EmbeddedDocumentStore,
+) -> None:
+    """ "Push it back ten minutes" overlaps the appointment being moved; only its owner may say so."""
+    state = await verified(documents)  # Maria: apt-2001, Dr. Patel, Thursday 10:00, 20 minutes
+    window = {
+        "provider": "dr-patel",
+        "appointment_type": "follow-up",
+        "after": "2026-12-03T09:45:00-05:00",
+        "before": "2026-12-03T10:40:00-05:00",
+    }
+    plain = await toolbox(documents, state).call("find_slots", window)
+    moving = await toolbox(documents, state).call("find_slots", {**window, "moving": "apt-2001"})
+    assert "2026-12-03T10:00:00-05:00" not in [s["start"] for s in plain["slots"]]
+    assert "2026-12-03T10:00:00-05:00" in [s["start"] for s in moving["slots"]]
+    other = await toolbox(documents, state).call("find_slots", {**window, "moving": "apt-2004"})
+    assert other["ok"] is False

@@ -89,6 +89,8 @@ class BookingSteps(TurnBase):
         }
         if slots.get("provider"):
             args["provider"] = slots["provider"]
+        if state.task == "reschedule" and slots.get("target"):
+            args["moving"] = slots["target"]["appointment_id"]
         result = await self.tool("find_slots", **args)
         slots_found = [s for s in result.get("slots", []) if self._fits_time_filters(s)]
         exact = self._exact(slots_found)

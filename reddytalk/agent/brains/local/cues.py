@@ -34,6 +34,11 @@ STAFF_MATTERS = re.compile(
     r"\b(?:results?|billing|bill|referrals?|nurse line|voicemail|missed (?:a |your )?call|returning (?:a|your) call"
     r"|you (?:guys )?called me|someone called me)\b"
 )
+# "I won't be able to make it": an existing appointment is off (moved if a new time is said)
+CANT_MAKE = re.compile(
+    r"\b(?:can'?t|cannot|can not|won'?t be able to|unable to|not going to be able to) (?:make|keep|come (?:in )?(?:to|for))"
+    r" (?:it|my|the|our|his|her|that)\b"
+)
 NEW_PATIENT_ASKS = {"new_identity", "new_phone", "new_insurance"}
 # Questions only a clinician may answer: the caller hears NO_ADVICE (or their question goes to staff).
 ADVICE = re.compile(

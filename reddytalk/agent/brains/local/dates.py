@@ -87,6 +87,13 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
         (r"\b(\d{1,2})[/ -](\d{1,2})[/ -](\d{4})\b", "mdy_num"),
         (r"\b(\d{1,2})[/ .](\d{1,2})[/ .](\d{2})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short"),
         (rf"\b({MONTH_RE}) (\d{{1,2}}),? (\d{{2}})\b(?! ?(?:am|pm|a m|p m|o'?clock|:))", "mdy_short_named"),
+        # "twelve nineteen sixty eight" reads as "12:19 68": month, day, year spoken as numbers
+        (
+            r"(?<!at )(?<!around )(?<!by )\b(\d{1,2}):(\d{2}) (\d{2})\b(?! ?(?:am|pm|a m|p m|o'?clock|:|minutes?))",
+            "mdy_short",
+        ),
+        # "twelve nineteen sixty eight" also reads as "12 1968": the 19 was the day, 68 the year
+        (r"\b(\d{1,2}) (1[89])(\d{2})\b", "mdy_short"),
     ]
     for pattern, kind in patterns:
         match = re.search(pattern, text)
@@ -117,6 +124,14 @@ def find_dob(text: str, today: date) -> tuple[date | None, str]:
 def find_when(text: str, now: datetime) -> Entities:
     ents = Entities()
     today = now.date()
+    cant = _CANT_DAY.search(text)
+    if cant:  # "I can't do Wednesday, is Friday…": Wednesday picks the appointment, Friday is the new day
+        said = cant.group(1)
+        offset = {"today": 0, "tomorrow": 1}.get(said)
+        gone = today + timedelta(days=offset) if offset is not None else _next_weekday(today, said)
+        ents.extra["from_day"] = gone.isoformat()
+        ents.extra["cant_make"] = True
+        text = text[: cant.start()] + " " + text[cant.end() :]
     if re.search(
         r"\b(?:as soon as possible|asap|soonest|earliest|first available|next available|right away|today or tomorrow)\b",
         text,
@@ -133,6 +148,8 @@ def find_when(text: str, now: datetime) -> Entities:
     if moved and not ents.day:  # "move it from Thursday to Friday": Thursday picks the appointment
         ents.extra["from_day"] = _next_weekday(today, moved.group(1)).isoformat()
         ents.day = _next_weekday(today, moved.group(2))
+    if not ents.day and not re.search(rf"\b(?:{MONTH_RE})\b", text):
+        ents.day = _day_of_month(text, today)  # "Wednesday the 9th", "on the 15th"
     week = re.search(r"\b(next|this|the following) week\b", text)
     wd = re.search(rf"\b(next|this|coming|following)?\s*({WEEKDAY_RE})\b", text)
     if wd and not ents.day and not ents.day_end:
@@ -155,7 +172,7 @@ def find_when(text: str, now: datetime) -> Entities:
             ents.day, ents.day_end = monday + timedelta(days=7), monday + timedelta(days=13)
     if not ents.day:
         ents.day = _calendar_day(text, now) or _numeric_day(text, today) or _searched_day(text, now)
-    if re.search(r"\b(?:same day|that day|that same day|the same date)\b", text):
+    if re.search(r"\b(?:same day|that day|that same day|the same date|(?:later|earlier) in the day)\b", text):
         ents.extra["same_day"] = True
     _find_time(text, ents)
     return ents
@@ -166,6 +183,9 @@ _WEEKS_FROM = re.compile(
     rf"\b(a|one|1|2|3|4) weeks? from (today|tomorrow|now|(?:next |this )?(?:{WEEKDAY_RE}))\b"
 )
 _COUNT = {"a": 1, "one": 1}
+_CANT_DAY = re.compile(
+    rf"\b(?:can'?t|cannot|can not|won'?t be able to) (?:make|do|come(?: in)?|keep)(?: it| my \w+(?: \w+)?)?(?: on| this)? ({WEEKDAY_RE}|tomorrow|today)\b"
+)
 _FROM_TO = re.compile(rf"\bfrom (?:this |next )?({WEEKDAY_RE}) to (?:this |next )?({WEEKDAY_RE})\b")
 
 
@@ -211,6 +231,34 @@ def _relative_day(text: str, today: date, ents: Entities) -> None:
 
 def _weekday_index(token: str) -> int:
     return next(i for i, name in enumerate(WEEKDAY_NAMES) if name.startswith(token[:3]))
+
+
+_DAY_OF_MONTH = re.compile(
+    rf"\b((?:{WEEKDAY_RE}),? |on |to |for )the (\d{{1,2}})(?:st|nd|rd|th)?\b(?! ?(?:am|pm|a m|p m|o'?clock|:|min|hour|day|week))"
+)
+
+
+def _day_of_month(text: str, today: date) -> date | None:
+    """A day of the month said without the month: the next such date from today. Of two ("my
+    physical on the 8th, move it to the 15th") the one after "to" is the new day."""
+    matches = list(_DAY_OF_MONTH.finditer(text))
+    if not matches:
+        return None
+    match = next((m for m in matches if m.group(1) in {"to ", "for "}), matches[0])
+    return _next_day_numbered(today, int(match.group(2)))
+
+
+def _next_day_numbered(today: date, number: int) -> date | None:
+    month, year = today.month, today.year
+    for _ in range(3):
+        try:
+            found = date(year, month, number)
+        except ValueError:
+            found = None
+        if found is not None and found >= today:
+            return found
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return None
 
 
 def _numeric_day(text: str, today: date) -> date | None:
@@ -326,6 +374,10 @@ def _find_time(text: str, ents: Entities) -> None:
         match = re.search(r"\b(\d{1,2})(?::(\d{2})| (\d{2}))? ?(am|pm|a m|p m|o'?clock)\b", text)
     if not match:
         match = re.search(r"\b(\d{1,2}):(\d{2})()()\b", text)
+    if not match:  # "2 in the afternoon", "10 30 this morning": the daypart says am or pm
+        match = re.search(
+            r"\b(\d{1,2})(?::(\d{2})| (\d{2}))?()(?= (?:in the|this) (?:morning|afternoon|evening)\b)", text
+        )
     if match:
         moment = _clock(match.group(1), match.group(2) or match.group(3), match.group(4), ents.daypart)
         if moment:

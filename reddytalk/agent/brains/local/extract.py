@@ -12,7 +12,8 @@ import re
 from datetime import datetime
 
 from reddytalk.agent.brains.local.dates import Entities, find_dob, find_when
-from reddytalk.agent.brains.local.names import find_name
+from reddytalk.agent.brains.local.names import find_name, name_after
+from reddytalk.agent.brains.local.relative import find_relative
 from reddytalk.agent.matching import find_provider, find_type, spelled_out
 from reddytalk.agent.text import find_phone, strip_fillers, words_to_numbers
 from reddytalk.agent.text import normalise as clean
@@ -61,9 +62,9 @@ TASK_WORDS = (
     (
         "new_patient",
         re.compile(
-            r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|new patients?(?! visit)|(?:accepting|taking) (?:new )?patients|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
+            r"\b(?:(?:i'?m|i am|we'?re|as) (?:a )?new (?:patient|here)|(?:i'?m|i am|we'?re) (?:brand |totally |completely )?new\b(?! (?:address|number|phone|insurance|medication|prescription|symptom))|new patients?(?! visit)|(?:accepting|taking) (?:new )?patients|never been (?:there|here|seen|to (?:your|the) (?:office|practice|clinic))"
             r"|become a patient|not a patient (?:yet|there)|haven'?t been (?:there|here|to your office) before"
-            r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|looking for a new (?:doctor|primary care)"
+            r"|register as a (?:new )?patient|first time (?:calling|patient|coming)|(?:looking for|need|want|find) a new (?:doctor|pcp|primary care|physician|provider|practice|family doctor)|just moved (?:here|to (?!a different|another))"
             r"|switch(?:ing)? (?:my care )?to your (?:practice|office|clinic)|transfer my care|establish care"
             r"|new to the area|need a (?:new )?(?:primary care|family) (?:doctor|physician|provider)|don'?t have a (?:doctor|primary care)"
             r"|looking for a (?:new )?(?:doctor|pcp|primary care|family doctor))\b"
@@ -96,7 +97,7 @@ TASK_WORDS = (
     (
         "message_callback",
         re.compile(
-            r"\b(?:call me back|callback|call back|call me|give me a call|return my call|get back to me"
+            r"\b(?:call (?:me|us) back|callback|call back|call (?:me|us)|give (?:me|us) a call|return (?:my|our) call|get back to (?:me|us)"
             r"|have (?:someone|somebody|the doctor|a nurse|the nurse|dr \w+|doctor \w+) (?:call|get back to|phone|ring) me)\b"
         ),
     ),
@@ -105,16 +106,24 @@ TASK_WORDS = (
         re.compile(
             r"\b(?:leave a message|take a message|pass (?:on |along )?a message|give (?:dr \w+|doctor \w+|the doctor|the nurse|them) a message"
             r"|message for (?:dr|doctor|the doctor|the nurse|\w+)|let (?:dr \w+|doctor \w+|the doctor|the nurse|them|the office|someone) know"
-            r"|tell (?:dr \w+|doctor \w+|the doctor|the nurse) (?:that|about))\b"
+            r"|tell (?:dr \w+|doctor \w+|the doctor|the nurse) (?:that|about)"
+            # another office, a pharmacy or a lab calling: a message for staff, not a patient's request
+            r"|(?:this is|calling from|i'?m with|it'?s|we'?re|from) (?!my |our )(?:the )?(?:[\w']+ ){0,4}"
+            r"(?:pharmacy|office|clinic|hospital|labs?|laboratory|diagnostics|insurance|imaging|radiology|orthopedics|cardiology|urgent care)"
+            r"(?! (?:hours|visit|appointment))"
+            r")\b"
         ),
     ),
     (
         "appointments",
         re.compile(
-            r"\b(?:when is my|when'?s my|what time is my|what time'?s my|what'?s the time of|what day is my|do i have an appointment|do i have anything"
+            r"\b(?:when is (?:my|his|her|their|our)|when'?s (?:my|his|her|their|our)|what time is (?:my|his|her|their|our)|what time'?s my|what'?s the time of|what day is my|do i have an appointment|do i have anything"
             r"|my next appointment|check (?:on )?my appointment|confirm (?:my|the|our|his|her) (?:\w+ )?(?:appointment|visit)"
             r"|is my (?:\w+ )?(?:appointment|visit) still|still on for|still have (?:my|an) appointment"
             r"|remind me when|what time do i (?:need to|have to) (?:come|be)|when my (?:next )?appointment is"
+            r"|(?:when|what time|what day) (?:am i|are we|is (?:he|she)|was i) (?:seeing|coming in|coming|supposed|scheduled|booked|due|getting)"
+            r"|(?:when|what time|what day) (?:my|his|her|their|our) (?:\w+ ){0,2}(?:appointment|visit|physical|checkup|check up|follow up|vaccination|shot) is"
+            r"|check (?:on )?(?:when|what time|what day)"
             r"|forgot (?:when|what time|what day)|don'?t remember when|what'?s the time of my"
             r"|is my (?:\w+ )?(?:appointment|visit) (?:today|tomorrow|on|at|this|next)|have an appointment (?:today|tomorrow|on|this|next))\b"
         ),
@@ -172,7 +181,7 @@ _CHOICE_WORDS = {
 
 CHOICE_RE = re.compile(
     r"\b(?:the )?(first|second|third|last|earlier|earliest|later|latest|middle|1|2|3)(?: one| option| slot| time)\b"
-    r"|\bthe (first|second|third|last|earlier|later)\b(?! (?:of|week|day|thing))"
+    r"|\bthe (first|second|third|last|earlier|earliest|later|latest)\b(?! (?:of|week|day|thing|available|opening|you have))"
 )
 
 
@@ -206,10 +215,16 @@ def extract(
         cleaned = CHOICE_RE.sub(" ", cleaned)
     text = _REPEATS.sub(r"\1", words_to_numbers(cleaned))  # "I I um need" → "I need"
     dob, rest = find_dob(text, now.date())
+    relative, rest = find_relative(rest)  # "push it back an hour": from the appointment, not from now
     ents = find_when(rest, now)
+    if relative is not None:
+        ents.extra["relative"] = relative.as_slot()
     ents.dob = dob
     # A name said next to a date of birth is an introduction even when nobody asked for it.
     ents.name = find_name(rest, expecting=expecting_name or dob is not None, common=common_words, raw=raw)
+    relation = FAMILY.search(rest)
+    if ents.name is None and relation:  # "my husband James O'Brien needs to move his physical"
+        ents.name = name_after(rest, relation.end(), common=common_words, raw=raw)
     ents.phone = find_phone(rest)
     ents.shift = next((name for pattern, name in SHIFTS if pattern.search(rest)), None)
     ents.provider_id = find_provider(rest, providers)

@@ -40,7 +40,7 @@ class IdentitySteps(TurnBase):
             state.awaiting = "dob"
             return
         if not name:
-            self.say(ASK_NAME)
+            self.say(f"Thanks. And your {relation}'s full name, please?" if relation else ASK_NAME)
             state.awaiting = "name"
             return
         arguments = {"name": name, "date_of_birth": dob}

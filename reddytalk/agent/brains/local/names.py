@@ -58,6 +58,41 @@ _STOP_NAME = set(
         "you",
         "sure",
         "am",
+        "he",
+        "she",
+        "his",
+        "her",
+        "their",
+        "our",
+        "birthday",
+        "son",
+        "daughter",
+        "child",
+        "kid",
+        "baby",
+        "husband",
+        "wife",
+        "partner",
+        "mother",
+        "mom",
+        "father",
+        "dad",
+        "brother",
+        "sister",
+        "grandson",
+        "granddaughter",
+        "grandmother",
+        "grandfather",
+        "grandma",
+        "grandpa",
+        "pharmacy",
+        "office",
+        "clinic",
+        "hospital",
+        "lab",
+        "labs",
+        "diagnostics",
+        "insurance",
         "was",
         "be",
         "calling",
@@ -117,7 +152,9 @@ def _written_as_name(candidate: str, raw: str) -> bool:
     """Each word capitalised in the raw text, when the raw text capitalises anything at all."""
     if not re.search(r"[A-HJ-Z]", raw):  # all lower case (some STT output): nothing to go by
         return True
-    return all(re.search(rf"\b{re.escape(w[:1].upper() + w[1:])}", raw) for w in candidate.split())
+    return all(  # "O'Brien", "McDonald": only the first letter has to be a capital
+        re.search(rf"\b{re.escape(w[:1].upper())}(?i:{re.escape(w[1:])})", raw) for w in candidate.split()
+    )
 
 
 def find_name(
@@ -152,6 +189,17 @@ def find_name(
             if loose and set(loose.split()) - common and _written_as_name(loose, raw):
                 candidate = loose
     return candidate
+
+
+def name_after(text: str, start: int, *, common: frozenset[str] = frozenset(), raw: str = "") -> str | None:
+    """A name right after ``start`` ("my husband James O'Brien needs…"), when written as one."""
+    chunk = re.sub(r"^\s*(?:is|named|called|,)?\s*", "", text[start:])
+    words = (_name_words(chunk, common, anchored=True) or "").split()
+    if not re.search(r"[A-HJ-Z]", raw):
+        return None  # all lower case: nothing tells a name from the words after it
+    while len(words) >= 2 and not _written_as_name(" ".join(words), raw):
+        words.pop()  # "James O'Brien needs": the name ends where the capitals do
+    return " ".join(words) if len(words) >= 2 else None
 
 
 def _name_words(chunk: str, common: frozenset[str] = frozenset(), *, anchored: bool = False) -> str | None:

@@ -17,6 +17,7 @@ from reddytalk.agent.brains.local import classifier
 from reddytalk.agent.brains.local.booking import BookingSteps
 from reddytalk.agent.brains.local.cues import (
     ADVICE,
+    CANT_MAKE,
     FAQ_TOPICS,
     FAQ_WORDS,
     HELP,
@@ -135,6 +136,17 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             return self.out
         if named is None and intent not in FAQ_TOPICS and not state.task:
             intent = next((topic for pattern, topic in FAQ_WORDS if pattern.search(self.text)), intent)
+        shift = ents.extra.get("relative") or {}
+        if (shift.get("days") or shift.get("minutes")) and named in {None, "book"} and not state.offered:
+            named = "reschedule"  # "an hour later", "the day before": only an existing visit can move
+        if (
+            named is None
+            and state.task is None
+            and (ents.extra.get("cant_make") or CANT_MAKE.search(self.text))
+        ):
+            named = "reschedule" if ents.has_when else "cancel"  # "I can't do Wednesday, is Friday…?"
+        elif named is None and ents.extra.get("from_day") and ents.has_when and not state.offered:
+            named = "reschedule"  # "from Thursday to Monday"
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -254,6 +266,8 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
                 slots["same_day"] = True  # resolved once the appointment is known
                 if re.search(r"\blater\b", self.text):
                     slots["later"] = True
+                elif re.search(r"\bearlier\b", self.text):
+                    slots["earlier"] = True
         weekday = ents.extra.get("weekday")
         if weekday is not None and slots.get("day") and slots.get("day_end"):
             first, last = date.fromisoformat(slots["day"]), date.fromisoformat(slots["day_end"])
@@ -261,6 +275,8 @@ class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSt
             ents.day = next((d for d in inside if d.weekday() == weekday), ents.day)
         if ents.extra.get("from_day"):
             slots["from_day"] = ents.extra["from_day"]
+        if ents.extra.get("relative"):
+            slots["relative"] = ents.extra["relative"]  # placed once the appointment is known
         if ents.name:
             slots["name"] = ents.name
         if ents.dob:

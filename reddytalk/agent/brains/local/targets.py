@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from reddytalk.agent.brains.local.relative import apply
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, article, join
 
 
@@ -25,6 +27,7 @@ class TargetSteps(TurnBase):
         """Choose which of the caller's appointments to act on; asks when it is ambiguous."""
         state, slots = self.state, self.state.slots
         if slots.get("target"):
+            self._place_move(slots["target"])
             return True
         upcoming = state.appointments
         if not upcoming:
@@ -40,11 +43,16 @@ class TargetSteps(TurnBase):
             state.awaiting = "target"
             return False
         slots["target"] = chosen
+        self._place_move(chosen)
         same_day = bool(slots.pop("same_day", None))
         if same_day and not slots.get("day"):
             slots["day"] = chosen["start"][:10]  # "later that day": the appointment's own day
         if slots.pop("later", None) and not slots.get("after") and not slots.get("time"):
-            slots["after"] = chosen["start"][11:16]
+            slots["after"] = (datetime.fromisoformat(chosen["start"]) + timedelta(minutes=1)).strftime(
+                "%H:%M"
+            )
+        if slots.pop("earlier", None) and not slots.get("before") and not slots.get("time"):
+            slots["before"] = chosen["start"][11:16]
         if state.task == "reschedule" and same_day:
             slots.setdefault("type", chosen["appointment_type"])
             slots.setdefault("provider", chosen["provider_id"])
@@ -61,6 +69,26 @@ class TargetSteps(TurnBase):
                 state.awaiting = "when"
                 return False
         return True
+
+    def _place_move(self, target: dict[str, Any]) -> None:
+        """Where a move goes when the caller said it relative to the appointment: "an hour later",
+        "the day before", "Thursday, same time"; a time with no day keeps the appointment's day."""
+        slots = self.state.slots
+        if self.state.task != "reschedule":
+            slots.pop("relative", None)
+            return
+        relative = slots.pop("relative", None)
+        if relative and (relative.get("days") or relative.get("minutes") or slots.get("day")):
+            day = slots.get("day") if not slots.get("day_end") else None
+            slots["day"], slots["time"] = apply(relative, target["start"], day)
+            for key in ("day_end", "daypart", "after", "before", "soonest"):
+                slots.pop(key, None)
+        elif (
+            not slots.get("day")
+            and not slots.get("soonest")
+            and (slots.get("time") or slots.get("daypart") or slots.get("after") or slots.get("before"))
+        ):
+            slots["day"] = target["start"][:10]  # "move it to the afternoon, around 2": that same day
 
     def _match_appointment(self, upcoming: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The one appointment the caller singled out: by choice, type, provider, then day."""
