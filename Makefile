@@ -4,13 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The web app (web/): its own npm packages, built into web/dist when its sources change.
+WEB_STAMP := web/node_modules/.installed
+WEB_BUILT := web/dist/.built
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 # checkov pins packages (packaging, networkx) that clash with ours, so it gets its own venv.
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
 PRACTICE ?= examples/demo-practice.json
 
-.PHONY: help serve demo test lint typecheck unit security bench clean
+.PHONY: help serve demo test lint typecheck unit security bench clean web
 
 help:
 	@echo "make serve  - run ReddyTalk on the local host with embedded defaults (http://127.0.0.1:7071)"
@@ -31,12 +35,22 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+$(WEB_BUILT): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+	touch $(WEB_BUILT)
+
+web: $(WEB_BUILT)
+
 $(TOOLS_STAMP):
 	test -d $(TOOLS) || $(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install -q checkov==$(CHECKOV_VERSION)
 	touch $(TOOLS_STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) $(WEB_BUILT)
 	$(VENV)/bin/reddytalk serve --practice $(PRACTICE)
 
 demo: $(STAMP)
@@ -49,7 +63,8 @@ lint: $(STAMP)
 
 typecheck: lint
 
-unit: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
+unit: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP) $(WEB_BUILT)
+	cd web && npm test --silent
 	$(VENV)/bin/pytest -q
 
 test: lint unit
@@ -58,8 +73,8 @@ test: lint unit
 security: $(STAMP)
 	$(VENV)/bin/pytest -q tests/security
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(STAMP) $(NODE_STAMP) $(WEB_BUILT)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .data .devhost .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules web/node_modules web/dist .data .devhost .mypy_cache .ruff_cache .pytest_cache

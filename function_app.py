@@ -13,11 +13,13 @@ from activities.training_steps import bp as training_activities
 from activities.transcribe import bp as transcribe_activity
 from api.appointments import bp as appointments
 from api.auth import bp as auth
+from api.call_turns import bp as call_turns
 from api.calls import bp as calls
 from api.health import bp as health
 from api.messages import bp as messages
 from api.openapi import bp as openapi
 from api.patients import bp as patients
+from api.practice import bp as practice
 from api.realtime import bp as realtime
 from api.takeover import bp as takeover
 from api.training import bp as training
@@ -45,6 +47,8 @@ for blueprint in (
     realtime,
     calls,
     takeover,
+    call_turns,
+    practice,
     call_session,
     post_call,
     session_entity,

@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--patients", "2000", "--lines", "20000", "--targets", "embedded", "--sync-seconds", "3"],
     ),
     "calls": ("call_bench.py", [], ["--quick"]),
+    "web": ("web_bench.py", [], ["--loads", "2", "--messages", "50"]),
 }
 
 

@@ -11,7 +11,12 @@ measured on its own and reported, and login is driven at ``--login-rate``; ``log
 subtracts the median verify time. Target: p95 ≤ 25 ms for patient get/search and for login minus
 hashing.
 
+``--store cosmos`` runs the same load against ``@vercel/cosmosdb-server`` (the Cosmos DB server the
+tests use, started here as in ``tests/fixtures``); its node process's CPU per request is reported
+next to the host's.
+
     .venv/bin/python bench/api_bench.py [--rates 50 100 200] [--seconds 5] [--patients 2000]
+        [--store embedded|cosmos] [--out bench/results/api.json]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +40,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the Cosmos DB server launcher the tests use
 
 from bench.rawhttp import RawHttpPool  # noqa: E402
 from reddytalk.auth.passwords import Passwords  # noqa: E402
@@ -42,7 +49,8 @@ from reddytalk.practice.loader import load_practice_file  # noqa: E402
 from reddytalk.practice.models import Patient  # noqa: E402
 from reddytalk.practice.repository import PracticeRepository, seed_practice  # noqa: E402
 from reddytalk.settings import Settings  # noqa: E402
-from reddytalk.stores.documents.embedded import EmbeddedDocumentStore  # noqa: E402
+from reddytalk.stores import open_documents  # noqa: E402
+from reddytalk.stores.documents.base import DocumentStore  # noqa: E402
 
 PASSWORD = "benchmark passphrase 2026"
 LAST_NAMES = [
@@ -78,15 +86,16 @@ def summary(latencies_ms: list[float], errors: int, rate: float, seconds: float)
     }
 
 
-async def seed(path: Path, patients: int) -> tuple[str, list[str]]:
+async def seed(store: DocumentStore, patients: int) -> tuple[str, list[str]]:
+    """The demo practice, ``patients`` generated patients and the benchmark admin; closes ``store``."""
     data = load_practice_file(ROOT / "examples" / "demo-practice.json")
-    store = EmbeddedDocumentStore(path)
     try:
         await seed_practice(store, data)
         practice_id = data.practice.id
         repo = PracticeRepository(store, practice_id)
         rng = random.Random(7)
         ids = [p.id for p in data.patients]
+        batch = []
         for i in range(patients):
             patient = Patient(
                 id=f"bench-{i:06d}",
@@ -95,8 +104,12 @@ async def seed(path: Path, patients: int) -> tuple[str, list[str]]:
                 dob=f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
                 phone=f"+1555{i:07d}",
             )
-            await store.upsert("patients", repo.patient_document(patient))
+            batch.append(store.upsert("patients", repo.patient_document(patient)))
             ids.append(patient.id)
+            if len(batch) == 32:  # a few writes in flight: the Cosmos server answers over HTTP
+                await asyncio.gather(*batch)
+                batch = []
+        await asyncio.gather(*batch)
         auth = AuthService(store, Settings.from_env({}), passwords=Passwords())
         await auth.add_admin(practice_id, "bench@maplegrove.test", PASSWORD, "Bench Admin")
         return practice_id, ids
@@ -111,14 +124,17 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def start_host(state: Path) -> tuple[subprocess.Popen[str], str]:
-    env = os.environ | {
-        "DOCUMENTS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'documents.sqlite3'}",
-        "BLOBS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'blobs'}",
-        "QUEUES_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
-        "AzureWebJobsStorage": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
-    }
+def start_host(state: Path, documents: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    env = (
+        os.environ
+        | documents
+        | {
+            "BLOBS_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'blobs'}",
+            "QUEUES_CONNECTION": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+            "AzureWebJobsStorage": f"UseEmbeddedStorage=true;Path={state / 'queues.sqlite3'}",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -151,11 +167,21 @@ def start_host(state: Path) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError("the host did not start in time")
 
 
+def cpu_per_request(pids: dict[str, int], before: dict[str, float], requests: int) -> dict[str, float]:
+    """``<name>_cpu_ms_per_request`` for each watched process since ``before``."""
+    return {
+        f"{name}_cpu_ms_per_request": round(
+            (process_cpu_seconds(pid) - before[name]) * 1000 / max(requests, 1), 2
+        )
+        for name, pid in pids.items()
+    }
+
+
 async def open_loop(
-    client: RawHttpPool, rate: float, seconds: float, host_pid: int, make: Any
+    client: RawHttpPool, rate: float, seconds: float, pids: dict[str, int], make: Any
 ) -> tuple[list[float], int, dict[str, Any]]:
     """Send ``rate * seconds`` requests on schedule; also report CPU per request of host and generator."""
-    host_cpu, own_cpu = process_cpu_seconds(host_pid), time.process_time()
+    cpu_before, own_cpu = {n: process_cpu_seconds(p) for n, p in pids.items()}, time.process_time()
     latencies: list[float] = []
     errors = 0
     total = int(rate * seconds)
@@ -185,10 +211,7 @@ async def open_loop(
             errors += 1
 
     await asyncio.gather(*(one(i) for i in range(total)))
-    cpu = {
-        "host_cpu_ms_per_request": round(
-            (process_cpu_seconds(host_pid) - host_cpu) * 1000 / max(total, 1), 2
-        ),
+    cpu = cpu_per_request(pids, cpu_before, total) | {
         "load_generator_cpu_ms_per_request": round((time.process_time() - own_cpu) * 1000 / max(total, 1), 2),
     }
     return latencies, errors, cpu
@@ -212,10 +235,24 @@ async def hash_cost(samples: int = 30) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = round(os.getloadavg()[0], 2)
-    with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp, ExitStack() as servers:
         state = Path(tmp)
-        _, patient_ids = await seed(state / "documents.sqlite3", args.patients)
-        proc, base_url = start_host(state)
+        pids: dict[str, int] = {}
+        if args.store == "cosmos":
+            from fixtures.cosmos_server import run_cosmos_server
+
+            cosmos = servers.enter_context(run_cosmos_server(state / "cosmos"))
+            documents = {"DOCUMENTS_CONNECTION": cosmos.connection_string, "DOCUMENTS_DATABASE": "bench"}
+            pids["cosmos_server"] = cosmos.pid
+        else:
+            path = state / "documents.sqlite3"
+            documents = {"DOCUMENTS_CONNECTION": f"UseEmbeddedStorage=true;Path={path}"}
+        store = open_documents(Settings.from_env(documents))
+        seed_started = time.perf_counter()
+        _, patient_ids = await seed(store, args.patients)  # closes the store
+        seed_seconds = time.perf_counter() - seed_started
+        proc, base_url = start_host(state, documents)
+        pids = {"host": proc.pid} | pids
         try:
             limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
             async with httpx.AsyncClient(base_url=base_url, timeout=30.0, limits=limits) as client:
@@ -234,7 +271,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         pool,
                         rate,
                         args.seconds,
-                        proc.pid,
+                        pids,
                         lambda i: ("GET", f"/api/patients/{rng.choice(patient_ids)}", {"headers": headers}),
                     )
                     results["patient_get"][f"{rate:g}/s"] = (
@@ -244,7 +281,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         pool,
                         rate,
                         args.seconds,
-                        proc.pid,
+                        pids,
                         lambda i: (
                             "GET",
                             "/api/patients",
@@ -274,26 +311,35 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     ),
                 ):
                     times = []
-                    cpu_before = process_cpu_seconds(proc.pid)
+                    cpu_before = {n: process_cpu_seconds(p) for n, p in pids.items()}
+                    failed = 0
                     for i in range(200):
                         method, url, kwargs = make(i)
                         t = time.perf_counter()
-                        await pool.request(
-                            method, url, headers=kwargs.get("headers"), params=kwargs.get("params")
-                        )
-                        times.append((time.perf_counter() - t) * 1000)
-                    cpu_ms = (process_cpu_seconds(proc.pid) - cpu_before) * 1000 / 200
-                    sequential[name] = summary(times, 0, 0.0, 0.0) | {
-                        "requests": 200,
-                        "host_cpu_ms_per_request": round(cpu_ms, 2),
-                        "host_capacity_per_s_one_core": round(1000 / cpu_ms) if cpu_ms > 0 else None,
-                    }
+                        try:  # a connection the host closed after an overload counts as an error
+                            status, _ = await pool.request(
+                                method, url, headers=kwargs.get("headers"), params=kwargs.get("params")
+                            )
+                        except (OSError, asyncio.IncompleteReadError, ValueError):
+                            status = 599
+                        if status < 400:
+                            times.append((time.perf_counter() - t) * 1000)
+                        else:
+                            failed += 1
+                    cpu = cpu_per_request(pids, cpu_before, 200)
+                    cpu_ms = sum(cpu.values())
+                    sequential[name] = (
+                        summary(times, failed, 0.0, 0.0)
+                        | {"requests": 200}
+                        | cpu
+                        | {"host_capacity_per_s_one_core": round(1000 / cpu_ms) if cpu_ms > 0 else None}
+                    )
                 results["sequential_one_at_a_time"] = sequential
                 login_lat, login_err, login_cpu = await open_loop(
                     pool,
                     args.login_rate,
                     args.seconds,
-                    proc.pid,
+                    pids,
                     lambda i: (
                         "POST",
                         "/api/auth/login",
@@ -334,8 +380,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "note": "shared machine: other processes and the httpx load generator use the same 2 cores",
     }
     results["patients_in_store"] = len(patient_ids)
-    results["store"] = "embedded (SQLite)"
+    results["seed_seconds"] = round(seed_seconds, 1)
+    results["store"] = (
+        "Cosmos DB server (@vercel/cosmosdb-server)" if args.store == "cosmos" else "embedded (SQLite)"
+    )
+    results["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if args.note:
+        results["note"] = args.note
     return results
 
 
@@ -351,6 +403,8 @@ def main() -> int:
     parser.add_argument("--login-rate", type=float, default=5.0, help="logins per second (argon2-bound)")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--store", choices=["embedded", "cosmos"], default="embedded")
+    parser.add_argument("--note", help="a remark saved with the results (what this run compares)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api.json")
     args = parser.parse_args()
     results = asyncio.run(run(args))

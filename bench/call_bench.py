@@ -202,9 +202,10 @@ def mode_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def history_events(base_url: str, instance_id: str) -> int | None:
+async def history_events(base_url: str, system_key: str, instance_id: str) -> int | None:
     """Events in the call orchestration's current episode (management API, showHistory)."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+    headers = {"x-functions-key": system_key}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as http:
         r = await http.get(
             f"/runtime/webhooks/durabletask/instances/{instance_id}", params={"showHistory": "true"}
         )
@@ -214,7 +215,9 @@ async def history_events(base_url: str, instance_id: str) -> int | None:
         return len(history) if isinstance(history, list) else None
 
 
-async def long_call(base_url: str, practice_id: str, voice: Voice, turns: int) -> dict[str, Any]:
+async def long_call(
+    base_url: str, system_key: str, practice_id: str, voice: Voice, turns: int
+) -> dict[str, Any]:
     """One ``turns``-turn call of whole utterances (``final=true``); per-turn cost at start vs end."""
     pcm = await voice(SHORT_LINE)
     server_done: list[float] = []
@@ -242,7 +245,7 @@ async def long_call(base_url: str, practice_id: str, voice: Voice, turns: int) -
             assert turn.done is not None
             server_done.append(float(turn.done["timings_ms"]["done_ms"]))
             if n in (1, turns):
-                history[n] = await history_events(base_url, caller.session_id)
+                history[n] = await history_events(base_url, system_key, caller.session_id)
         await hang_up(caller)
     window = max(1, min(10, turns // 10))
     first = statistics.median(client_fa[:window]) if (client_fa := client_first_audio) else 0.0
@@ -305,7 +308,8 @@ def run_long(turns: int, voice: Voice) -> dict[str, Any]:
         # not the reply's playback length.
         handle = start_host(state, host_env(state, IDLE_TIMEOUT_SECONDS="60", REPLY_AUDIO_LEAD_MS="600000"))
         try:
-            return handle.run(long_call(handle.base_url, practice_id, voice, turns), timeout=3600)
+            run = long_call(handle.base_url, handle.system_key, practice_id, voice, turns)
+            return handle.run(run, timeout=3600)
         finally:
             handle.run(close_services())
             handle.stop()

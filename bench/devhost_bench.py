@@ -37,6 +37,7 @@ import uvicorn  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
 from devhost.durable import replay  # noqa: E402
+from devhost.durable.api import management_routes  # noqa: E402
 from devhost.durable.engine import DurableEngine  # noqa: E402
 from devhost.functions import load_app  # noqa: E402
 
@@ -74,7 +75,7 @@ async def _measure(state_dir: Path) -> dict[str, Any]:
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     engine = DurableEngine(index, state_dir, {}, base)
     await engine.start()
-    config = uvicorn.Config(Starlette(routes=engine.routes), log_level="warning", lifespan="off")
+    config = uvicorn.Config(Starlette(routes=management_routes(engine)), log_level="warning", lifespan="off")
     config.load()
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)

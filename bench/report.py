@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import search_report
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -409,6 +411,7 @@ def write(
             lines += calls_section(name, data, plots)
             if note:
                 lines += [note, ""]
+    lines += search_report.section(RESULTS / "patient_search")
     for name, data in results.items():
         if not (name == "calls" or name.startswith("calls_")):
             lines += other_section(name, data)

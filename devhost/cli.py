@@ -12,6 +12,14 @@ from pathlib import Path
 
 from devhost.config import CorsOptions
 from devhost.host import HostStartError, LocalHost
+from devhost.system_key import key_file
+
+#: What the local host deliberately does not do that Azure does (said at every start).
+DIFFERENCES = (
+    "function keys and auth levels on HTTP triggers are not enforced; no maxConcurrentRequests, "
+    "functionTimeout only for activities, no queue lease renewal, no blob/Event Hubs/Service Bus/Cosmos "
+    "triggers, no call_http"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
     start.add_argument("--host", default="127.0.0.1", help="address to listen on")
     start.add_argument("--cors", default=None, help="allowed origins, comma-separated ('*' = any)")
+    start.add_argument(
+        "--static", type=Path, default=None, help="serve this folder's files at / (SPA fallback)"
+    )
     start.add_argument("--cors-credentials", action="store_true", help="allow credentials in CORS requests")
+    start.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="another Host name to accept (a tunnel or proxy name); repeatable",
+    )
     return parser
 
 
@@ -36,7 +53,14 @@ async def serve(args: argparse.Namespace) -> int:
     state = (args.state or script_root / ".devhost").resolve()
     cors = CorsOptions.parse(args.cors, args.cors_credentials) if args.cors else None
     host = LocalHost(
-        script_root, state, port=args.port, signalr_port=args.signalr_port, host=args.host, cors=cors
+        script_root,
+        state,
+        port=args.port,
+        signalr_port=args.signalr_port,
+        host=args.host,
+        cors=cors,
+        static_dir=args.static.resolve() if args.static else None,
+        allowed_hosts=args.allowed_host,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,6 +77,11 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"        {fn.name}: {detail}\n")
     if host.signalr is not None:
         print(f"SignalR stand-in: {host.signalr.endpoint}")
+    print(f"Differences from Azure: {DIFFERENCES} (docs/devhost.md)")
+    where = key_file(state)
+    if host.system_key_created:
+        print(f"System key (shown once; stored in {where}): {host.system_key}")
+    print(f"Management and admin routes need the system key (code= or x-functions-key); it is in {where}")
     print(f"Host started at {host.base_url}", flush=True)
     await stop.wait()
     print("Stopping the host...", flush=True)

@@ -13,6 +13,9 @@ from typing import Any
 
 log = logging.getLogger("devhost")
 
+_SETTING_REFERENCE = re.compile(r"%([^%\s]+)%")
+#: Binding properties that are structure, never app-setting expressions.
+_NOT_RESOLVED = frozenset({"name", "type", "direction", "dataType", "authLevel"})
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
 
@@ -74,6 +77,34 @@ class HostConfig:
         return dict(self.raw.get("extensions", {}).get("durableTask", {}))
 
 
+def resolve_settings(text: str, where: str, env: Mapping[str, str] | None = None) -> str:
+    """Replace each ``%Name%`` with the app setting ``Name``, as the host's name resolver does for
+    binding properties and the durable ``hubName``; an unset setting is an error naming it."""
+    values = os.environ if env is None else env
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found = values.get(name)
+        if found is None:
+            raise HostConfigError(
+                f"{where}: '%{name}%' does not resolve to a value (app setting {name} is not set)"
+            )
+        return found
+
+    return _SETTING_REFERENCE.sub(value, text)
+
+
+def resolve_binding_settings(function_name: str, bindings: list[dict[str, Any]]) -> None:
+    """``%Setting%`` in the string properties of a function's bindings (queue names, schedules, paths...)."""
+    for binding in bindings:
+        for key, raw in list(binding.items()):
+            if key in _NOT_RESOLVED or not isinstance(raw, str) or "%" not in raw:
+                continue
+            binding[key] = resolve_settings(
+                raw, f"function {function_name}, binding {binding.get('name')!r}, {key}"
+            )
+
+
 def load_host_json(script_root: Path) -> HostConfig:
     path = script_root / "host.json"
     raw: dict[str, Any] = {}
@@ -85,6 +116,10 @@ def load_host_json(script_root: Path) -> HostConfig:
         if not isinstance(raw, dict):
             raise HostConfigError(f"{path} must hold a JSON object")
     extensions = raw.get("extensions") or {}
+    durable = extensions.get("durableTask")
+    if isinstance(durable, dict) and isinstance(durable.get("hubName"), str):
+        # the durable extension resolves %AppSetting% in hubName (durable-functions-host-json-settings)
+        durable["hubName"] = resolve_settings(durable["hubName"], f"{path}: extensions.durableTask.hubName")
     prefix = (extensions.get("http") or {}).get("routePrefix", "api")
     return HostConfig(
         route_prefix=str(prefix).strip("/"),

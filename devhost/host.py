@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,19 +30,25 @@ from devhost.config import (
     CorsOptions,
     Environment,
     HostConfig,
+    HostConfigError,
     load_host_json,
     read_local_cors,
     read_local_settings,
+    resolve_binding_settings,
 )
 from devhost.functions import FunctionIndex, FunctionInfo, load_app
+from devhost.guard import HostGuard, listen_names
 from devhost.http_trigger import HttpTriggers
-from devhost.invoke import Invoker, check_bindings
-from devhost.outputs import OutputDispatcher
+from devhost.invoke import Runner, check_bindings, check_durable_bindings
+from devhost.outputs import OutputDispatcher, OutputError
 from devhost.queue_backends import QueueFactory
 from devhost.queue_trigger import QueueListener, poison_queue_name
 from devhost.signalr.connection_string import SignalRConnectionString
 from devhost.signalr.service import SignalRService
+from devhost.static_files import StaticFiles
+from devhost.system_key import key_file, load_or_create_system_key
 from devhost.timer_trigger import TimerListener
+from devhost.worker_pool import start_runner
 
 log = logging.getLogger("devhost")
 T = TypeVar("T")
@@ -72,6 +78,8 @@ class LocalHost:
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         cors: CorsOptions | None = None,
+        static_dir: Path | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.script_root = Path(script_root).resolve()
         self.state_dir = Path(state_dir).resolve()
@@ -80,6 +88,10 @@ class LocalHost:
         self.explicit_env = dict(env or {})
         self.bind_host = host
         self.cors = cors
+        self.static_dir = static_dir
+        self.allowed_hosts = listen_names(host, allowed_hosts)
+        self.system_key = ""  # required by the management and admin routes (devhost/guard.py)
+        self.system_key_created = False
         self.config: HostConfig | None = None
         self.index: FunctionIndex | None = None
         self.signalr: SignalRService | None = None
@@ -90,7 +102,7 @@ class LocalHost:
         self._sock: socket.socket | None = None
         self._queues = QueueFactory()
         self._outputs: OutputDispatcher | None = None
-        self._invoker: Invoker | None = None
+        self._invoker: Runner | None = None
         self._listeners: list[QueueListener | TimerListener] = []
         self._started = False
 
@@ -117,23 +129,39 @@ class LocalHost:
         self._env = Environment(read_local_settings(self.script_root), self._defaults() | self.explicit_env)
         self._env.apply()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.system_key, self.system_key_created = load_or_create_system_key(self.state_dir)
+        if self.system_key_created:
+            log.info("system key created in %s", key_file(self.state_dir))
         self.config = load_host_json(self.script_root)
         if self.cors is None:
             self.cors = read_local_cors(self.script_root)
         self.index = load_app(self.script_root)
+        try:
+            for function in self.index.functions.values():
+                resolve_binding_settings(function.name, function.bindings)
+        except HostConfigError as exc:
+            raise HostStartError(str(exc)) from None
         sock = self._sock = bind_socket(self.bind_host, self.requested_port)
         base_url = f"http://{self.bind_host}:{sock.getsockname()[1]}"
         await self._start_signalr()
         self.engine = self._make_engine(base_url)
         self._outputs = OutputDispatcher(self._queues, os.environ.get)
         client_json = self.engine.client_binding_json if self.engine is not None else None
-        self._invoker = Invoker(self._outputs, client_json)
+        try:  # the host's own invoker, or FUNCTIONS_WORKER_PROCESS_COUNT worker processes
+            self._invoker = await start_runner(self.script_root, self._outputs, client_json)
+        except ValueError as exc:
+            raise HostStartError(str(exc)) from None
         for function in self.index.functions.values():
-            if function.trigger_type not in DURABLE_TRIGGERS:
-                try:
+            try:
+                if function.trigger_type in ("orchestrationTrigger", "entityTrigger"):
+                    check_durable_bindings(function)
+                else:  # activities get their other bindings like any function, so they are checked alike
                     check_bindings(function, self.engine is not None)
-                except ValueError as exc:
-                    raise HostStartError(str(exc)) from None
+                    self._outputs.check(function)
+            except (ValueError, OutputError) as exc:
+                raise HostStartError(str(exc)) from None
+        if self.engine is not None:
+            self.engine.invoker = self._invoker
         try:
             self.http = HttpTriggers(
                 self.index.of_type("httpTrigger"), self.config.route_prefix, self._invoker
@@ -170,7 +198,7 @@ class LocalHost:
             self._outputs = None
         await self._queues.close()
         if self._invoker is not None:
-            self._invoker.close()
+            await self._invoker.aclose()
             self._invoker = None
         if self._env is not None:
             self._env.restore()
@@ -239,7 +267,12 @@ class LocalHost:
             from devhost.durable.engine import DurableEngine
         except ImportError:
             raise HostStartError("this app uses Durable Functions but devhost.durable is missing") from None
-        return DurableEngine(self.index, self.state_dir / "durable", self.config.raw, base_url)
+        try:
+            return DurableEngine(
+                self.index, self.state_dir / "durable", self.config.raw, base_url, system_key=self.system_key
+            )
+        except ValueError as exc:  # a bad extensions.durableTask option
+            raise HostStartError(f"{self.script_root / 'host.json'}: {exc}") from None
 
     def _asgi_app(self) -> Starlette:
         assert self.http is not None
@@ -248,10 +281,14 @@ class LocalHost:
             Route("/admin/functions", self._functions, methods=["GET"]),
         ]
         if self.engine is not None:
-            routes.extend(self.engine.routes)
+            from devhost.durable.api import management_routes
+
+            routes.extend(management_routes(self.engine))
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]
         routes.append(Route("/{path:path}", self.http.handle, methods=methods))
-        middleware = []
+        origins = self.cors.origins if self.cors is not None else ()
+        guard = Middleware(HostGuard, self.system_key, self.allowed_hosts, origins)
+        middleware = [guard]  # outermost: the Host check and the key come before anything else
         if self.cors is not None and self.cors.origins:
             middleware.append(
                 Middleware(
@@ -263,6 +300,10 @@ class LocalHost:
                     expose_headers=["*"],
                 )
             )
+        if self.static_dir is not None:
+            assert self.config is not None
+            prefix = self.config.route_prefix
+            middleware.append(Middleware(StaticFiles, directory=self.static_dir, route_prefix=prefix))
         return Starlette(routes=routes, middleware=middleware)
 
     async def _status(self, request: Request) -> Response:
@@ -311,6 +352,7 @@ class HostThread:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="devhost", daemon=True)
         self.base_url = ""
+        self.system_key = ""
 
     def start(self, timeout: float) -> None:
         self._thread.start()
@@ -321,6 +363,7 @@ class HostThread:
             self._shutdown_loop()
             raise
         self.base_url = self.host.base_url
+        self.system_key = self.host.system_key
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run a coroutine on the host's event loop (e.g. a test closing what the app opened there)."""

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from devhost.functions import FunctionInfo
-from devhost.invoke import Invoker
+from devhost.invoke import Runner
 from devhost.routes import Route, compile_route, sort_and_check
 
 log = logging.getLogger("devhost.http")
@@ -36,7 +36,7 @@ def function_route(function: FunctionInfo) -> str:
 class HttpTriggers:
     """One ASGI endpoint serving every HTTP-triggered function under ``route_prefix``."""
 
-    def __init__(self, functions: Iterable[FunctionInfo], route_prefix: str, invoker: Invoker) -> None:
+    def __init__(self, functions: Iterable[FunctionInfo], route_prefix: str, invoker: Runner) -> None:
         self.prefix = route_prefix.strip("/")
         self.invoker = invoker
         routes = [compile_route(function_route(f), f.trigger.get("methods"), f) for f in functions]

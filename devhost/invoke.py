@@ -17,7 +17,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import azure.functions as func
 from azure.functions import _abc as func_abc
@@ -30,6 +30,26 @@ INPUT_TYPES = ("durableClient",)
 
 class BindingError(ValueError):
     """A function uses a binding the local host cannot provide (reported at start)."""
+
+
+class WorkerCrashed(RuntimeError):
+    """The worker process running an invocation died (``FUNCTIONS_WORKER_PROCESS_COUNT`` > 1)."""
+
+
+class Runner(Protocol):
+    """What runs the app's functions: ``Invoker`` in the host's process, or ``WorkerPool``."""
+
+    async def invoke(
+        self, function: FunctionInfo, trigger_value: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any: ...
+
+    async def run_sdk(
+        self, fn: Any, function: FunctionInfo, *args: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any:
+        """``fn(function.callable, *args)``: an orchestrator episode or entity batch through ``handle()``."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class _TraceContext(func_abc.TraceContext):
@@ -116,6 +136,16 @@ def check_bindings(function: FunctionInfo, durable_available: bool) -> None:
             raise BindingError(f"function {function.name}: durableClient needs the durable engine")
 
 
+def check_durable_bindings(function: FunctionInfo) -> None:
+    """Orchestrator and entity functions take only their trigger (the SDK's wrapper passes nothing else)."""
+    extra = [b for b in function.bindings if b is not function.trigger]
+    if extra:
+        kinds = ", ".join(repr(b.get("type")) for b in extra)
+        raise BindingError(
+            f"function {function.name}: a {function.trigger_type} function cannot have other bindings ({kinds})"
+        )
+
+
 class Invoker:
     def __init__(
         self,
@@ -130,7 +160,13 @@ class Invoker:
             max_workers=threads or min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="devhost-fn"
         )
 
-    async def invoke(self, function: FunctionInfo, trigger_value: Any) -> Any:
+    async def invoke(
+        self,
+        function: FunctionInfo,
+        trigger_value: Any,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> Any:
+        """Call ``function``; sync functions run on ``executor`` (default: the worker-sized pool)."""
         trigger = function.trigger
         kwargs: dict[str, Any] = {str(trigger["name"]): trigger_value}
         outs: list[tuple[dict[str, Any], OutValue]] = []
@@ -153,7 +189,9 @@ class Invoker:
             result = await target(**kwargs)
         else:
             call = functools.partial(contextvars.copy_context().run, functools.partial(target, **kwargs))
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, call)
+            result = await asyncio.get_running_loop().run_in_executor(executor or self.executor, call)
+            if inspect.isawaitable(result):
+                result = await result
         for binding, out in outs:
             await self.outputs.dispatch(binding, out.get())
         for binding in function.bindings:
@@ -161,8 +199,17 @@ class Invoker:
                 await self.outputs.dispatch(binding, result)
         return result
 
+    async def run_sdk(
+        self, fn: Any, function: FunctionInfo, *args: Any, executor: concurrent.futures.Executor | None = None
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor or self.executor, fn, function.callable, *args)
+
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        self.close()
 
 
 @functools.lru_cache(maxsize=512)

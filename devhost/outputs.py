@@ -1,6 +1,7 @@
 """Output bindings: what a function sets on ``func.Out`` (or returns as ``$return``) leaves the host.
 
-Queue output sends each message to the named queue; SignalR output turns each SignalRMessage or
+Queue output sends each message to the named queue; blob output writes one blob
+(``devhost/blob_output.py``); SignalR output turns each SignalRMessage or
 SignalRGroupAction into one call to the service's REST API, exactly as the Functions extension does.
 """
 
@@ -15,11 +16,13 @@ from urllib.parse import quote
 import azure.functions as func
 import httpx
 
+from devhost.blob_output import DEFAULT_CONNECTION, BlobWriter, connection_problem
+from devhost.functions import FunctionInfo
 from devhost.queue_backends import QueueFactory
 from devhost.signalr.connection_string import SignalRConnectionString
 from devhost.signalr.tokens import sign
 
-SUPPORTED_OUTPUTS = ("queue", "signalR", "http")
+SUPPORTED_OUTPUTS = ("queue", "signalR", "http", "blob")
 SIGNALR_API_VERSION = "2022-06-01"
 
 
@@ -45,6 +48,15 @@ class OutputDispatcher:
         self.queues = queues
         self.setting = setting
         self._http = httpx.AsyncClient(timeout=10.0)
+        self._blobs = BlobWriter()
+
+    def check(self, function: FunctionInfo) -> None:
+        """Refuse at start what could only fail at run time (a blob binding without a usable account)."""
+        for binding in function.bindings_of("blob", "OUT"):
+            setting = str(binding.get("connection") or DEFAULT_CONNECTION)
+            problem = connection_problem(binding, self.setting(setting))
+            if problem:
+                raise OutputError(f"function {function.name}: {problem}")
 
     async def dispatch(self, binding: dict[str, Any], value: Any) -> None:
         if value is None:
@@ -54,11 +66,15 @@ class OutputDispatcher:
             await self._queue(binding, value)
         elif kind == "signalR":
             await self._signalr(binding, value)
+        elif kind == "blob":
+            connection = self._connection(binding.get("connection"), DEFAULT_CONNECTION)
+            await self._blobs.write(connection, str(binding.get("path", "")), value)
         else:
             raise OutputError(f"output binding type {kind!r} is not supported by the local host")
 
     async def close(self) -> None:
         await self._http.aclose()
+        await self._blobs.close()
 
     # -- queue -----------------------------------------------------------------------------------
 

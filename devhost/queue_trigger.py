@@ -20,7 +20,7 @@ from azure.functions.queue import QueueMessageInConverter
 
 from devhost.config import QueueOptions
 from devhost.functions import FunctionInfo
-from devhost.invoke import Invoker
+from devhost.invoke import Runner
 from devhost.queue_backends import QueueBackend, ReceivedMessage
 
 log = logging.getLogger("devhost.queue")
@@ -58,7 +58,7 @@ class QueueListener:
         queue: QueueBackend,
         poison: QueueBackend | None,
         options: QueueOptions,
-        invoker: Invoker,
+        invoker: Runner,
     ) -> None:
         self.function = function
         self.queue = queue

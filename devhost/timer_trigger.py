@@ -24,7 +24,7 @@ from croniter import CroniterError, croniter
 
 from devhost.config import HostConfigError, parse_timespan
 from devhost.functions import FunctionInfo
-from devhost.invoke import Invoker
+from devhost.invoke import Runner
 
 log = logging.getLogger("devhost.timer")
 
@@ -89,7 +89,7 @@ def host_timezone() -> dt.tzinfo:
 
 
 class TimerListener:
-    def __init__(self, function: FunctionInfo, state_dir: Path, invoker: Invoker) -> None:
+    def __init__(self, function: FunctionInfo, state_dir: Path, invoker: Runner) -> None:
         self.function = function
         self.invoker = invoker
         trigger = function.trigger

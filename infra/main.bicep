@@ -294,6 +294,17 @@ module functionApp 'modules/functionapp.bicep' = {
   }
 }
 
+// The dashboard calls /api on its own origin; Static Web Apps forwards it to the Function App.
+module staticWebAppBackend 'modules/staticwebapp-backend.bicep' = {
+  name: 'static-web-app-backend'
+  scope: rg
+  params: {
+    siteName: staticWebApp.outputs.name
+    backendResourceId: functionApp.outputs.id
+    backendRegion: location
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg

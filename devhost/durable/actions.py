@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 from devhost.durable import replay, retries
 from devhost.durable.events import EventType, event, iso, parse_iso
 from devhost.durable.store import ACTIVITY, ENTITY, ORCH, InstanceRow
+from devhost.durable.versioning import VersionPolicy
 
 HTTP_NOT_SUPPORTED = "Durable HTTP (call_http) is not supported by the local host"
 CONTINUE = "continue"
@@ -28,6 +29,9 @@ class Catalog(Protocol):
 
     def known(self, trigger_type: str) -> str: ...
 
+    @property
+    def versioning(self) -> VersionPolicy: ...
+
 
 @dataclass
 class Effects:
@@ -35,7 +39,9 @@ class Effects:
 
     produced: list[dict[str, Any]] = field(default_factory=list)
     posts: list[tuple[str, str, dict[str, Any], float]] = field(default_factory=list)
-    children: list[tuple[str, str, Any, int]] = field(default_factory=list)
+    children: list[tuple[str, str, Any, int, str]] = field(
+        default_factory=list
+    )  # name, id, input, seq, version
 
 
 class ActionApplier:
@@ -76,9 +82,11 @@ class ActionApplier:
             child_id = given or self._derived_id(seq)
             if child_id in (self.row.instance_id, self.row.parent_id) or child_id.startswith("@"):
                 return f"Invalid sub-orchestration instance id '{child_id}'."
-            self._start_child(seq, name, child_id, action.get("input"))
+            version = self.catalog.versioning.version_for_new(action.get("version"))
+            self._start_child(seq, name, child_id, action.get("input"), version)
             if kind == replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY:
-                self._retries()[str(seq)] = retries.new_group("sub", action, seq, given)
+                group = self._retries()[str(seq)] = retries.new_group("sub", action, seq, given)
+                group["version"] = version
             return None
         if kind == replay.CREATE_TIMER:
             fire_text = str(action["fireAt"])
@@ -121,7 +129,8 @@ class ActionApplier:
         if group["kind"] == "activity":
             self._schedule_activity(seq, group["name"], group["input"])
         else:
-            self._start_child(seq, group["name"], group["child"] or self._derived_id(seq), group["input"])
+            child = group["child"] or self._derived_id(seq)
+            self._start_child(seq, group["name"], child, group["input"], group.get("version") or "")
 
     # effects ---------------------------------------------------------------------------------------------
 
@@ -142,7 +151,7 @@ class ActionApplier:
         work = {"seq": seq, "name": name, "input": text, "exec": self.row.execution_id}
         self._post(ACTIVITY, self.row.instance_id, work)
 
-    def _start_child(self, seq: int, name: str, child_id: str, text: Any) -> None:
+    def _start_child(self, seq: int, name: str, child_id: str, text: Any, version: str) -> None:
         self.effects.produced.append(
             event(
                 EventType.SubOrchestrationInstanceCreated,
@@ -151,10 +160,10 @@ class ActionApplier:
                 Name=name,
                 InstanceId=child_id,
                 Input=text,
-                Version="",
+                Version=version,
             )
         )
-        self.effects.children.append((name, child_id, text, seq))
+        self.effects.children.append((name, child_id, text, seq, version))
 
     def _timer(self, seq: int, fire_at: datetime, fire_text: str) -> None:
         self.effects.produced.append(event(EventType.TimerCreated, self.now, seq, FireAt=fire_text))

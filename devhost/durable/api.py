@@ -16,9 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from devhost.durable.binding import WEBHOOK_PATH, management_urls
-from devhost.durable.events import EventType, parse_iso
+from devhost.durable.core import EngineError
+from devhost.durable.events import parse_iso
+from devhost.durable.history_view import public_history
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: the engine does not import this module, so there is no cycle
     from devhost.durable.engine import DurableEngine
     from devhost.durable.store import InstanceRow
 
@@ -104,33 +106,14 @@ def status_json(
         "lastUpdatedTime": iso_seconds(row.updated),
     }
     if show_history:
-        body["historyEvents"] = public_history(engine.history_events(row.instance_id), show_history_output)
+        events = engine.history_events(row.instance_id)
+        body["historyEvents"] = public_history(events, show_history_output, show_input)
     return body
-
-
-def public_history(events: list[dict[str, Any]], with_output: bool) -> list[dict[str, Any]]:
-    """History as the monitor API shows it: type names, scheduling rows folded into their completions."""
-    scheduled = {e["EventId"]: e for e in events if e["EventType"] == EventType.TaskScheduled}
-    shown: list[dict[str, Any]] = []
-    for ev in events:
-        kind = EventType(ev["EventType"])
-        if kind in (EventType.OrchestratorStarted, EventType.OrchestratorCompleted, EventType.TaskScheduled):
-            continue
-        row = {k: v for k, v in ev.items() if k not in ("EventId", "IsPlayed")}
-        row["EventType"] = kind.name
-        origin = scheduled.get(ev.get("TaskScheduledId", -2))
-        if kind in (EventType.TaskCompleted, EventType.TaskFailed) and origin is not None:
-            row["FunctionName"] = origin.get("Name")
-            row["ScheduledTime"] = origin.get("Timestamp")
-        if not with_output:
-            row.pop("Result", None)
-        shown.append(row)
-    return shown
 
 
 def check_status(request: Request, engine: DurableEngine, instance_id: str) -> dict[str, str]:
     base = f"{request.url.scheme}://{request.url.netloc}{WEBHOOK_PATH}"
-    return management_urls(base, instance_id, engine.hub_name)
+    return management_urls(base, instance_id, engine.hub_name, system_key=engine.system_key)
 
 
 def accepted_check_status(request: Request, engine: DurableEngine, instance_id: str) -> JSONResponse:
@@ -166,8 +149,6 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
 
     def handler(fn: Any) -> Any:
         async def endpoint(request: Request) -> Response:
-            from devhost.durable.engine import EngineError
-
             try:
                 response: Response = await fn(request)
                 return response
@@ -183,7 +164,8 @@ def management_routes(engine: DurableEngine) -> list[BaseRoute]:
     async def start(request: Request) -> Response:
         name = request.path_params["fn"]
         has_input, value = await read_json_body(request)
-        instance_id = engine.start_new(name, request.path_params.get("id"), value, has_input)
+        version = request.query_params.get("version")
+        instance_id = engine.start_new(name, request.path_params.get("id"), value, has_input, version)
         timeout = request.query_params.get("timeout")
         if timeout and request.query_params.get("pollingInterval"):
             try:

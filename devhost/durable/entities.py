@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,10 @@ from typing import Any
 from devhost.durable.events import EventType, event, utcnow
 from devhost.durable.replay import sdk_warnings_logged
 from devhost.durable.store import MessageRow
+
+log = logging.getLogger("devhost.durable")
+#: The error text comes from user code and may quote its input; keep the log line short.
+MAX_ERROR_CHARS = 300
 
 
 def entity_id(name: str, key: str) -> str:
@@ -68,3 +73,23 @@ def response_event(request: dict[str, Any], result: dict[str, Any]) -> dict[str,
 
 def _all_failed(exists: bool, state: str | None, batch: list[MessageRow], message: str) -> BatchOutcome:
     return BatchOutcome(exists, state, [{"isError": True, "result": json.dumps(message)} for _ in batch])
+
+
+def log_signal_failure(target: str, operation: str | None, error_json: str | None) -> None:
+    """A signalled operation that failed has no caller to receive the error: the log is its only trace
+    (the extension logs every failed entity operation as a function failure)."""
+    name, key = split_entity_id(target)
+    try:
+        error = json.loads(error_json) if error_json else "unknown error"
+    except ValueError:
+        error = error_json
+    text = str(error)
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[:MAX_ERROR_CHARS] + "..."
+    log.warning(
+        "entity operation failed: %s(%s).%s (signalled, no caller to report to): %s",
+        name,
+        key,
+        operation,
+        text,
+    )

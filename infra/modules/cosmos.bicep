@@ -14,6 +14,8 @@ param databaseName string = 'reddytalk'
 
 // One entry per container of reddytalk/stores/containers.py (tests/infra checks they are equal).
 // defaultTtl: -1 = items expire by their own ttl field; absent = items live until deleted.
+// compositeIndexes: the container's declared indexes (cosmos_indexing_policy in containers.py);
+// every path is indexed anyway, these serve queries that filter on some fields and sort by another.
 var containers = [
   {
     name: 'users'
@@ -22,6 +24,60 @@ var containers = [
   {
     name: 'patients'
     partitionKey: '/patient_id'
+    // The staff patient search: one practice's patients by last-name prefix, date of birth or phone,
+    // sorted by last name (PATIENT_SEARCH_INDEXES in containers.py).
+    compositeIndexes: [
+      [
+        {
+          path: '/practice_id'
+          order: 'ascending'
+        }
+        {
+          path: '/kind'
+          order: 'ascending'
+        }
+        {
+          path: '/last_name_lc'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/practice_id'
+          order: 'ascending'
+        }
+        {
+          path: '/kind'
+          order: 'ascending'
+        }
+        {
+          path: '/dob'
+          order: 'ascending'
+        }
+        {
+          path: '/last_name_lc'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/practice_id'
+          order: 'ascending'
+        }
+        {
+          path: '/kind'
+          order: 'ascending'
+        }
+        {
+          path: '/phone'
+          order: 'ascending'
+        }
+        {
+          path: '/last_name_lc'
+          order: 'ascending'
+        }
+      ]
+    ]
   }
   {
     name: 'sessions'
@@ -138,6 +194,22 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
         }
         // null leaves time-to-live off (ARM drops null properties).
         defaultTtl: contains(c, 'defaultTtl') ? c.defaultTtl : null
+        // Azure's default policy (every path, consistent) plus the container's composite indexes.
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [
+            {
+              path: '/*'
+            }
+          ]
+          excludedPaths: [
+            {
+              path: '/"_etag"/?'
+            }
+          ]
+          compositeIndexes: contains(c, 'compositeIndexes') ? c.compositeIndexes : []
+        }
       }
     }
   }

@@ -9,12 +9,12 @@ param location string
 @description('Optional. Tags for every resource.')
 param tags object = {}
 
-@description('Optional. SKU: Free (the seed) or Standard.')
+@description('Optional. SKU: Standard links the Function App as the /api backend (staticwebapp-backend.bicep); Free cannot.')
 @allowed([
   'Free'
   'Standard'
 ])
-param skuName string = 'Free'
+param skuName string = 'Standard'
 
 resource site 'Microsoft.Web/staticSites@2024-04-01' = {
   name: name

@@ -22,12 +22,24 @@ from reddytalk.agent.brains.base import Brain
 from reddytalk.agent.textchat import run_chat
 from reddytalk.practice.models import PracticeFile
 
-START, END = "<!-- results:start -->", "<!-- results:end -->"
-
 
 def load_suite(path: str | Path) -> tuple[datetime, list[dict[str, Any]]]:
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     return datetime.fromisoformat(raw["now"]), list(raw["scenarios"])
+
+
+def suite_practice(suite: str | Path) -> PracticeFile | None:
+    """The practice file a suite names (``"practice": "path"``, relative to the suite or the
+    working directory), when it brings its own; else the one given on the command line."""
+    from reddytalk.practice.loader import load_practice_file
+
+    named = json.loads(Path(suite).read_text(encoding="utf-8")).get("practice")
+    if not named:
+        return None
+    for candidate in (Path(suite).parent / named, Path(named)):
+        if candidate.exists():
+            return load_practice_file(candidate)
+    raise FileNotFoundError(f"the suite's practice file {named!r} was not found")
 
 
 def check(scenario: dict[str, Any], outcome: dict[str, Any], practice: PracticeFile) -> list[str]:
@@ -64,6 +76,7 @@ def check(scenario: dict[str, Any], outcome: dict[str, Any], practice: PracticeF
                 problems.append(f"{appt_id} starts {now['start']}, expected {moved[appt_id]}")
         elif not _same(now["start"], original.start.isoformat()):
             problems.append(f"{appt_id} moved unexpectedly to {now['start']}")
+    problems += _check_records(expect, outcome, practice)
     called = [c["name"] for t in outcome["turns"] for c in t["tool_calls"]]
     for name in expect.get("tools", []):
         if name not in called:
@@ -85,6 +98,36 @@ def check(scenario: dict[str, Any], outcome: dict[str, Any], practice: PracticeF
     return problems
 
 
+def _check_records(expect: dict[str, Any], outcome: dict[str, Any], practice: PracticeFile) -> list[str]:
+    """New patient records and messages for staff: exactly the expected ones, nothing more."""
+    problems: list[str] = []
+    seeded = {p.id for p in practice.patients}
+    created = [p for p in outcome.get("patients", []) if p["patient_id"] not in seeded]
+    wanted_patients = expect.get("patients_created", [])
+    if len(created) != len(wanted_patients):
+        problems.append(f"{len(created)} patients created, expected {len(wanted_patients)}")
+    for want in wanted_patients:
+        if not any(
+            _same_text(p["first_name"], want.get("first_name"))
+            and _same_text(p["last_name"], want.get("last_name"))
+            and str(p["dob"]) == str(want.get("date_of_birth"))
+            for p in created
+        ):
+            problems.append(f"no new patient matching {want}")
+    messages = outcome.get("messages", [])
+    wanted_messages = expect.get("messages", [])
+    if len(messages) != len(wanted_messages):
+        problems.append(f"{len(messages)} messages taken, expected {len(wanted_messages)}")
+    for want in wanted_messages:
+        if not any(all(m.get(k) == v for k, v in want.items()) for m in messages):
+            problems.append(f"no message matching {want}")
+    return problems
+
+
+def _same_text(actual: Any, wanted: Any) -> bool:
+    return wanted is None or str(actual or "").strip().lower() == str(wanted).strip().lower()
+
+
 def _same(actual: Any, wanted: Any) -> bool:
     if isinstance(wanted, str) and isinstance(actual, str) and "T" in wanted and "T" in actual:
         try:
@@ -103,12 +146,17 @@ async def run_scenario(
 
 
 async def evaluate(suite: str | Path, practice: PracticeFile, brain: Brain) -> dict[str, Any]:
+    """Run every scenario of ``suite``; the success rate overall and per category, failures, and
+    the agent's time per caller turn (``respond``: guardrails, brain, tools, store writes, audit)."""
     now, scenarios = load_suite(suite)
+    practice = suite_practice(suite) or practice
     failures: dict[str, list[str]] = {}
     by_category: Counter[str] = Counter()
     passed_by_category: Counter[str] = Counter()
+    turn_ms: list[float] = []
     for scenario in scenarios:
-        _, problems = await run_scenario(scenario, practice, brain, now)
+        outcome, problems = await run_scenario(scenario, practice, brain, now)
+        turn_ms += [t["ms"] for t in outcome["turns"]]
         by_category[scenario.get("category", "other")] += 1
         if problems:
             failures[scenario["name"]] = problems
@@ -118,59 +166,52 @@ async def evaluate(suite: str | Path, practice: PracticeFile, brain: Brain) -> d
     passed = total - len(failures)
     return {
         "brain": brain.name,
+        "suite": str(suite),
         "total": total,
         "passed": passed,
         "success_rate": round(passed / total, 4) if total else 0.0,
         "by_category": {c: f"{passed_by_category[c]}/{n}" for c, n in sorted(by_category.items())},
+        "turns": len(turn_ms),
+        "turn_ms_p50": _percentile(turn_ms, 50),
+        "turn_ms_p95": _percentile(turn_ms, 95),
         "failures": failures,
     }
 
 
-def render(report: dict[str, Any]) -> str:
-    lines = [
-        START,
-        f"Brain `{report['brain']}`: **{report['passed']}/{report['total']} scenarios passed "
-        f"({report['success_rate'] * 100:.1f} %)**.",
-        "",
-        "| category | passed |",
-        "| --- | --- |",
-        *[f"| {c} | {v} |" for c, v in report["by_category"].items()],
-    ]
-    if report["failures"]:
-        lines += [
-            "",
-            "Failing scenarios:",
-            *[f"- `{n}`: {'; '.join(p)}" for n, p in report["failures"].items()],
-        ]
-    lines.append(END)
-    return "\n".join(lines)
-
-
-def write_results(doc: Path, report: dict[str, Any]) -> None:
-    text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Receptionist agent\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    doc.write_text(head + render(report) + tail, encoding="utf-8")
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 2)
 
 
 def main(argv: list[str] | None = None) -> int:
     from reddytalk.agent.brains.factory import build_brain
+    from reddytalk.agent.evaluation_report import red_flag_report, write_results
     from reddytalk.practice.loader import load_practice_file
     from reddytalk.settings import get_settings
 
-    parser = argparse.ArgumentParser(description="score the receptionist on the scenario suite")
-    parser.add_argument("--scenarios", default="tests/agent/scenarios.json")
+    parser = argparse.ArgumentParser(description="score the receptionist on the scenario suites")
+    parser.add_argument("--scenarios", default="tests/agent/scenarios.json", help="development set")
+    parser.add_argument(
+        "--heldout",
+        default="tests/agent/heldout",
+        help="held-out folder (scenarios.json, red_flags.txt, ordinary.txt): only run, never tuned on",
+    )
     parser.add_argument("--practice", default="examples/demo-practice.json")
     parser.add_argument("--write", help="markdown file whose results section to replace (e.g. docs/agent.md)")
     args = parser.parse_args(argv)
-    report = asyncio.run(
-        evaluate(args.scenarios, load_practice_file(args.practice), build_brain(get_settings()))
-    )
-    print(json.dumps(report, indent=2))
+    practice = load_practice_file(args.practice)
+    brain = build_brain(get_settings())
+    reports = {"development": asyncio.run(evaluate(args.scenarios, practice, brain))}
+    heldout = Path(args.heldout)
+    if (heldout / "scenarios.json").exists():
+        reports["held-out"] = asyncio.run(evaluate(heldout / "scenarios.json", practice, brain))
+    flags = red_flag_report(heldout)
+    print(json.dumps({"scenarios": reports, "red_flags": flags}, indent=2))
     if args.write:
-        write_results(Path(args.write), report)
+        write_results(Path(args.write), reports, flags)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Order of work, and why: (1) the emergency detector, first and without any model, so a caller in
 danger is told to call 911 and the call is flagged even when the brain is down; (2) the injection
-check, so "ignore your instructions" never reaches a model; (3) the brain, whose tool calls go
+check, so "ignore your instructions" never reaches a model; (3) the medical-advice check, so no
+brain ever doses or diagnoses (the caller is offered a nurse call-back or a visit); (4) the brain, whose tool calls go
 through ``ToolBox`` (validation, identity rules, idempotency, audit). If the brain fails the caller
 hears an apology and is transferred, never silence.
 """
@@ -17,7 +18,15 @@ from typing import Any
 
 from reddytalk.agent.brains.base import Brain, BrainContext
 from reddytalk.agent.events import TextDelta, ToolUsed, TurnResult, UsageReport
-from reddytalk.agent.guardrails import INJECTION_REPLY, detect_emergency, detect_injection, emergency_reply
+from reddytalk.agent.guardrails import (
+    ADVICE_OFFERED,
+    ADVICE_REPLY,
+    INJECTION_REPLY,
+    detect_emergency,
+    detect_injection,
+    emergency_reply,
+    is_advice_request,
+)
 from reddytalk.agent.messaging import OFFER_MESSAGE, start_message
 from reddytalk.agent.state import ConversationState, Turn, Usage
 from reddytalk.agent.tools import ToolBox
@@ -128,6 +137,12 @@ class Receptionist:
         elif detect_injection(text):
             log.info("instruction-override attempt refused", extra={"session_id": session})
             reply.append(INJECTION_REPLY)
+        elif work.task != "message" and is_advice_request(text):
+            # While a message is being taken the question IS the message: it goes to the clinical
+            # staff unanswered, so the brain's message flow keeps it.
+            log.info("medical advice request declined", extra={"session_id": session})
+            work.awaiting = ADVICE_OFFERED
+            reply.append(ADVICE_REPLY)
         else:
             ctx = await self._context(work, text, run_tool)
             try:

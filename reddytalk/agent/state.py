@@ -49,6 +49,7 @@ class ConversationState(BaseModel):
     identify_attempts: int = 0
     patient_id: str | None = None
     patient_first_name: str | None = None
+    for_family_member: bool = False  # the verified patient is the caller's family member
     appointments: list[dict[str, Any]] = Field(
         default_factory=list
     )  # the caller's upcoming ones, after verification

@@ -11,6 +11,7 @@ one two …").
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _UNITS = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -39,9 +40,13 @@ _FILLERS = re.compile(r"\b(?:um+|uh+|erm+|er|ah+|hmm+|you know|i mean like|like,
 
 
 def normalise(text: str) -> str:
-    """Lower case, straight quotes, no ordinal suffixes or punctuation, hyphens as spaces."""
+    """Lower case, no accents ("González" → "gonzalez"), straight quotes, no ordinal suffixes or
+    punctuation, hyphens as spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+    text = re.sub(r"'(\d{2})\b", r"\1", text)  # "March 12, '84"
     text = re.sub(r"[^a-z0-9:/' -]+", " ", text)
     text = text.replace("-", " ")
     return re.sub(r"\s+", " ", text).strip()
@@ -85,9 +90,10 @@ def words_to_numbers(text: str) -> str:
             value, used = _small(tokens[i:])
             if tok in _UNITS and _UNITS[tok] <= 12 and (nxt in _TENS or nxt in {"fifteen", "oh"}):
                 minutes, used2 = _small(tokens[i + 1 + (1 if nxt == "oh" else 0) :])
-                out.append(f"{_UNITS[tok]}:{minutes or 0:02d}")
-                i += 1 + used2 + (1 if nxt == "oh" else 0)
-                continue
+                if (minutes or 0) <= 59:  # "twelve eighty four" is a date's digits, not a time
+                    out.append(f"{_UNITS[tok]}:{minutes or 0:02d}")
+                    i += 1 + used2 + (1 if nxt == "oh" else 0)
+                    continue
             out.append(str(value))
             i += used
             del nxt2

@@ -13,153 +13,48 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from rapidfuzz import fuzz
 
+from reddytalk.agent.matching import match_provider, match_type, name_matches, spelled_out
 from reddytalk.agent.speech import say_day, say_hours, say_time, say_when
 from reddytalk.agent.state import ConversationState
+from reddytalk.agent.text import letters, normalise
+from reddytalk.agent.tool_args import (
+    TOOLS,
+    AddToMessage,
+    BookAppointment,
+    CancelAppointment,
+    EndCall,
+    FindSlots,
+    IdentifyPatient,
+    PracticeInfo,
+    RegisterPatient,
+    RescheduleAppointment,
+    TakeMessage,
+    TransferToStaff,
+    tool_schemas,
+)
 from reddytalk.audit import AuditLog
 from reddytalk.errors import Conflict, NotFound, ReddyTalkError, ValidationFailed
 from reddytalk.messages.service import MessageService, Publish
+from reddytalk.patients.models import PatientCreate
+from reddytalk.patients.service import PatientRecords
 from reddytalk.practice.booking import Booking
 from reddytalk.practice.models import Appointment, AppointmentType, Provider
 from reddytalk.practice.repository import PracticeRepository
 from reddytalk.practice.scheduling import find_slots
 from reddytalk.stores.documents.base import DocumentStore
 
+__all__ = ["TOOLS", "ToolBox", "tool_schemas"]
+
 log = logging.getLogger(__name__)
 
 MAX_IDENTIFY_ATTEMPTS = 3
-_TITLES = {"dr", "doctor", "np", "md", "nurse", "practitioner", "the"}
-NAME_MATCH = 82
 NOT_VERIFIED = "I couldn't verify those details."
-SLOTS_SHOWN = 6
-
-
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class IdentifyPatient(_Args):
-    """Verify the caller by full name and date of birth before discussing any appointment."""
-
-    name: str = Field(min_length=2, max_length=100, description="The caller's full name as they said it.")
-    date_of_birth: date = Field(description="Date of birth, YYYY-MM-DD.")
-
-
-class FindSlots(_Args):
-    """Find free appointment times. Times in the result are the only times you may offer."""
-
-    provider: str | None = Field(None, max_length=100, description="Provider id or name; omit for any.")
-    appointment_type: str | None = Field(None, max_length=100, description="Appointment type id or name.")
-    after: datetime = Field(description="Earliest start, ISO 8601 (with offset, or local practice time).")
-    before: datetime = Field(description="Latest end, ISO 8601.")
-    limit: int = Field(SLOTS_SHOWN, ge=1, le=50, description="At most this many slots, earliest first.")
-
-
-class BookAppointment(_Args):
-    """Book a slot returned by find_slots for the verified caller, after they said yes to it."""
-
-    provider: str = Field(min_length=1, max_length=100, description="provider_id from find_slots.")
-    appointment_type: str = Field(
-        min_length=1, max_length=100, description="appointment_type from find_slots."
-    )
-    start: datetime = Field(description="start from find_slots.")
-
-
-class RescheduleAppointment(_Args):
-    """Move one of the verified caller's appointments to a slot returned by find_slots."""
-
-    appointment_id: str = Field(min_length=1, max_length=64)
-    start: datetime
-    provider: str | None = Field(None, max_length=100, description="New provider id, if it changes.")
-
-
-class CancelAppointment(_Args):
-    """Cancel one of the verified caller's appointments, after they confirmed."""
-
-    appointment_id: str = Field(min_length=1, max_length=64)
-
-
-class PracticeInfo(_Args):
-    """Practice facts: hours, address, phone, parking, insurance, directions, fees, and other FAQ topics."""
-
-    topic: str = Field(min_length=1, max_length=60)
-
-
-class TransferToStaff(_Args):
-    """Hand the call to a person at the front desk."""
-
-    reason: str = Field(min_length=1, max_length=200)
-
-
-class TakeMessage(_Args):
-    """Save a message for the practice's staff (callback request, prescription refill request,
-    running late, or other). Never answer the medical content yourself; staff will call back."""
-
-    kind: Literal["callback", "refill", "running_late", "handoff_unanswered", "other"] = Field(
-        description="What the message is about."
-    )
-    caller_name: str = Field(min_length=1, max_length=100, description="The caller's name as they said it.")
-    phone: str = Field("", max_length=40, description="The best number to call back, as said.")
-    reason: str = Field("", max_length=500, description="The message in the caller's words.")
-
-
-class EndCall(_Args):
-    """End the call after saying goodbye."""
-
-
-TOOLS: dict[str, type[_Args]] = {
-    "identify_patient": IdentifyPatient,
-    "find_slots": FindSlots,
-    "book_appointment": BookAppointment,
-    "reschedule_appointment": RescheduleAppointment,
-    "cancel_appointment": CancelAppointment,
-    "practice_info": PracticeInfo,
-    "transfer_to_staff": TransferToStaff,
-    "take_message": TakeMessage,
-    "end_call": EndCall,
-}
-
-
-def tool_schemas() -> list[dict[str, Any]]:
-    """The tools in the OpenAI ``tools`` format."""
-    out = []
-    for name, model in TOOLS.items():
-        schema = model.model_json_schema()
-        schema.pop("title", None)
-        schema.pop("description", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        out.append(
-            {
-                "type": "function",
-                "function": {
-                    "name": name,
-                    "description": (model.__doc__ or "").strip(),
-                    "parameters": schema,
-                },
-            }
-        )
-    return out
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z ]+", "", text.lower().replace("-", " ")).strip()
-
-
-def match_name(said: str, first: str, last: str) -> float:
-    """How well a spoken full name matches a record (0-100), tolerant of STT spelling slips."""
-    spoken, full = _norm(said), _norm(f"{first} {last}")
-    whole = fuzz.token_sort_ratio(spoken, full)
-    words = spoken.split()
-    if len(words) >= 2:
-        parts = (fuzz.ratio(words[0], _norm(first)) + fuzz.ratio(" ".join(words[1:]), _norm(last))) / 2
-        whole = max(whole, parts)
-    return float(whole)
 
 
 class ToolBox:
@@ -221,22 +116,25 @@ class ToolBox:
         if state.identify_attempts >= MAX_IDENTIFY_ATTEMPTS:
             return {"ok": True, "verified": False, "message": NOT_VERIFIED, "attempts_left": 0}
         state.identify_attempts += 1
-        best, score = None, 0.0
-        for patient in await self.repo.patients_born_on(args.date_of_birth):
-            points = match_name(args.name, patient.first_name, patient.last_name)
-            if points > score:
-                best, score = patient, points
-        if best is None or score < NAME_MATCH:
+        said = spelled_out(normalise(args.name))
+        matches = [
+            p
+            for p in await self.repo.patients_born_on(args.date_of_birth)
+            if name_matches(said, p.first_name, p.last_name)
+        ]
+        best = matches[0] if len(matches) == 1 else None  # two look-alike records: never guess
+        if best is None:
             left = MAX_IDENTIFY_ATTEMPTS - state.identify_attempts
             if left == 0:
                 state.identity = "failed"
-            await self._audit_identity("unverified", "denied")
+            await self._audit_identity("unverified", "denied", family=args.for_family_member)
             return {"ok": True, "verified": False, "message": NOT_VERIFIED, "attempts_left": left}
         state.identity = "verified"
         state.patient_id = best.id
         state.patient_first_name = best.first_name
         state.flags.identity_verified = True
-        await self._audit_identity(best.id, "success")
+        state.for_family_member = args.for_family_member
+        await self._audit_identity(best.id, "success", family=args.for_family_member)
         return await self._verified_result()
 
     async def _verified_result(self) -> dict[str, Any]:
@@ -251,16 +149,54 @@ class ToolBox:
             "upcoming_appointments": described,
         }
 
-    async def _audit_identity(self, resource_id: str, outcome: str) -> None:
+    async def _audit_identity(self, resource_id: str, outcome: str, *, family: bool = False) -> None:
+        """The caller is the actor; a family member verifying for the patient is recorded as such."""
         await self.audit.record(
             actor_id=self.actor_id,
             practice_id=self.practice_id,
             action="read",
             resource_type="patient",
             resource_id=resource_id,
-            purpose="caller_verification",
+            purpose="family_member_verification" if family else "caller_verification",
             outcome=outcome,
         )
+
+    async def _register_patient(self, args: RegisterPatient) -> dict[str, Any]:
+        """A new patient; if the name and date of birth already match a record, that record is the
+        caller (the reply is the same either way, so a caller learns nothing about who is a patient)."""
+        state = self.state
+        if state.identity == "verified" and state.patient_id:
+            return {"ok": True, "registered": True, "first_name": state.patient_first_name}
+        said = f"{args.first_name} {args.last_name}"
+        known = [
+            p
+            for p in await self.repo.patients_born_on(args.date_of_birth)
+            if name_matches(normalise(said), p.first_name, p.last_name)
+        ]
+        if len(known) == 1:
+            patient_id, first = known[0].id, known[0].first_name
+            await self._audit_identity(patient_id, "success")
+        else:
+            body = PatientCreate(
+                first_name=args.first_name.strip().title(),
+                last_name=args.last_name.strip().title(),
+                dob=args.date_of_birth,
+                phone=e164(args.phone),
+            )
+            created = await PatientRecords(self.booking.documents, self.audit).register(
+                self.practice_id,
+                body,
+                actor_id=self.actor_id,
+                insurance=args.insurance or None,
+                idempotency_key=self._key("register_patient"),
+            )
+            patient_id, first = created.id, created.first_name
+        state.identity = "verified"
+        state.patient_id = patient_id
+        state.patient_first_name = first
+        state.flags.identity_verified = True
+        state.appointments = []
+        return {"ok": True, "registered": True, "first_name": first}
 
     def _require_identity(self) -> str:
         if self.state.identity != "verified" or not self.state.patient_id:
@@ -356,7 +292,7 @@ class ToolBox:
             "name": practice.name,
             **practice.faq,
         }
-        topic = _norm(args.topic).replace(" ", "_")
+        topic = letters(args.topic).replace(" ", "_")
         key = topic if topic in facts else _closest(topic, list(facts))
         if key is None:
             return {"ok": True, "topic": args.topic, "answer": None, "known_topics": sorted(facts)}
@@ -381,7 +317,21 @@ class ToolBox:
             idempotency_key=self._key("take_message"),
         )
         self.state.flags.message_taken = True
+        self.state.slots["last_message_id"] = saved.id
         return {"ok": True, "message_id": saved.id, "kind": saved.kind}
+
+    async def _add_to_message(self, args: AddToMessage) -> dict[str, Any]:
+        message_id = self.state.slots.get("last_message_id")
+        if not message_id:
+            raise ValidationFailed("no message was taken in this call")
+        await self.messages.add_to(
+            self.practice_id,
+            str(message_id),
+            args.text,
+            actor_id=self.actor_id,
+            idempotency_key=self._key("add_to_message"),
+        )
+        return {"ok": True, "message_id": message_id}
 
     async def _end_call(self, args: EndCall) -> dict[str, Any]:
         self.state.flags.ended = True
@@ -389,35 +339,19 @@ class ToolBox:
 
     # --- helpers ---------------------------------------------------------------------------------
     async def _provider(self, said: str) -> Provider:
-        """A provider by id, or by a spoken name ("doctor patel", "Sofia Rivera"), titles ignored."""
-        providers = await self.repo.providers()
-        for provider in providers:
-            if provider.id == said:
-                return provider
-        spoken = [w for w in _norm(said).split() if w not in _TITLES]
-        best, points = None, 0.0
-        for provider in providers:
-            for word in spoken:
-                for part in (w for w in _norm(provider.name).split() if w not in _TITLES):
-                    score = fuzz.ratio(word, part)
-                    if score > points:
-                        best, points = provider, score
-        if best is None or points < 80:
+        found = match_provider(said, await self.repo.providers())
+        if found is None:
             raise ValidationFailed("no provider by that name")
-        return best
+        return found
 
     async def _type(self, said: str | None) -> AppointmentType:
         kinds = await self.repo.appointment_types()
         if not said:
             return kinds[0]
-        for kind in kinds:
-            if kind.id == said:
-                return kind
-        scored = [(fuzz.token_set_ratio(_norm(said), _norm(k.name)), k) for k in kinds]
-        points, best = max(scored, key=lambda pair: pair[0])
-        if points < 70:
+        found = match_type(said, kinds)
+        if found is None:
             raise ValidationFailed("no appointment type by that name")
-        return best
+        return found
 
     async def _aware(self, moment: datetime) -> datetime:
         return moment if moment.tzinfo else moment.replace(tzinfo=(await self.repo.practice()).zone)
@@ -441,6 +375,18 @@ class ToolBox:
     def _track(self, described: dict[str, Any]) -> None:
         others = [a for a in self.state.appointments if a["appointment_id"] != described["appointment_id"]]
         self.state.appointments = sorted([*others, described], key=lambda a: str(a["start"]))
+
+
+def e164(said: str) -> str:
+    """A phone number as said, in E.164 (ten digits are a North American number)."""
+    digits = re.sub(r"\D", "", said)
+    if len(digits) == 10:
+        return "+1" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+" + digits
+    if 8 <= len(digits) <= 15:
+        return "+" + digits
+    raise ValidationFailed("phone number is not complete")
 
 
 def _closest(topic: str, keys: list[str]) -> str | None:

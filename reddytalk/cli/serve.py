@@ -19,6 +19,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNALR_ENV = "AzureSignalRConnectionString"
 QUEUES_ENV = "QUEUES_CONNECTION"  # the connection the training queue trigger names
+WEB_DIST = REPO_ROOT / "web" / "dist"  # the built dashboard and web caller (``make serve`` builds it)
 
 
 def register(subparsers: Any) -> None:
@@ -27,6 +28,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--state", type=Path, default=None, help="host state folder (default: .devhost)")
     parser.add_argument("--practice", type=Path, default=None, help="practice file to seed before serving")
     parser.add_argument("--signalr-port", type=int, default=None, help="port of the SignalR stand-in")
+    parser.add_argument(
+        "--static", type=Path, default=None, help="web app folder served at / (default: web/dist)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -40,6 +44,8 @@ def host_command(args: argparse.Namespace) -> list[str]:
         str(REPO_ROOT),
         "--port",
         str(args.port),
+        "--static",
+        str(args.static.resolve() if getattr(args, "static", None) is not None else WEB_DIST),
     ]
     if args.state is not None:
         command += ["--state", str(args.state.resolve())]

@@ -116,6 +116,30 @@ class MessageService:
             await self._publish(practice_id, MESSAGE_TAKEN, {"id": message_id, "kind": kind})
         return message_out(created)
 
+    async def add_to(
+        self,
+        practice_id: str,
+        message_id: str,
+        text: str,
+        *,
+        actor_id: str,
+        idempotency_key: str | None = None,
+    ) -> MessageOut:
+        """Append what the caller added after the message was taken ("…and it's the CVS on Main")."""
+        doc = await self._find(practice_id, message_id)
+        if doc is None:
+            await self._record(actor_id, practice_id, "update", audit_ref(message_id), "not_found")
+            raise NotFound("message not found")
+        addition = _clean(text, "text")
+        if idempotency_key and idempotency_key in doc.get("additions", []):
+            return message_out(doc)
+        updated = {k: v for k, v in doc.items() if not k.startswith("_")}
+        updated["reason"] = f"{doc['reason']} {addition}".strip()[: MAX_TEXT * 2]
+        updated["additions"] = [*doc.get("additions", []), idempotency_key or ""]
+        saved = await self._docs.replace(CONTAINER, updated, etag=doc["_etag"])
+        await self._record(actor_id, practice_id, "update", message_id, "success")
+        return message_out(saved)
+
     async def list(self, actor_id: str, practice_id: str, criteria: MessageFilter) -> MessagePage:
         page = await self._docs.query(
             CONTAINER,

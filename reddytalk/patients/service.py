@@ -9,6 +9,7 @@ denied read.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable
@@ -75,7 +76,45 @@ class PatientRecords:
         self._clock = clock
 
     async def create(self, who: Principal, body: PatientCreate, request_id: str | None) -> PatientOut:
-        patient_id = "pat-" + uuid.uuid4().hex
+        return await self._create(who.practice_id, who.actor_id, who.user_id, body, request_id)
+
+    async def register(
+        self,
+        practice_id: str,
+        body: PatientCreate,
+        *,
+        actor_id: str,
+        insurance: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PatientOut:
+        """A new patient registered by the receptionist over the phone (``actor_id`` ``agent:<session>``).
+
+        The same ``idempotency_key`` returns the record the first call created (a retried turn).
+        """
+        if idempotency_key:
+            patient_id = "pat-" + hashlib.sha256(f"{practice_id}|{idempotency_key}".encode()).hexdigest()[:32]
+            try:
+                existing = await self._docs.read(CONTAINER, patient_id, patient_id)
+            except NotFound:
+                existing = None
+            if existing is not None and existing.get("practice_id") == practice_id:
+                return patient_out(existing)
+        else:
+            patient_id = None
+        extra = {"insurance": insurance[:100]} if insurance else {}
+        return await self._create(practice_id, actor_id, actor_id, body, None, patient_id, extra)
+
+    async def _create(
+        self,
+        practice_id: str,
+        actor_id: str,
+        created_by: str,
+        body: PatientCreate,
+        request_id: str | None,
+        patient_id: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> PatientOut:
+        patient_id = patient_id or "pat-" + uuid.uuid4().hex
         patient = Patient(
             id=patient_id,
             first_name=body.first_name,
@@ -83,11 +122,21 @@ class PatientRecords:
             dob=body.dob,
             phone=body.phone,
         )
-        doc = PracticeRepository(self._docs, who.practice_id).patient_document(patient)
+        doc = PracticeRepository(self._docs, practice_id).patient_document(patient)
         now = self._now()
-        doc.update(email=body.email, created_at=now, updated_at=now, created_by=who.user_id, deleted_at=None)
+        doc.update(email=body.email, created_at=now, updated_at=now, created_by=created_by, deleted_at=None)
+        doc.update(extra or {})
         created = await self._docs.create(CONTAINER, doc)
-        await self._record(who, "create", patient_id, "success", request_id)
+        await self._audit.record(
+            actor_id=actor_id,
+            practice_id=practice_id,
+            action="create",
+            resource_type="patient",
+            resource_id=patient_id,
+            purpose=PURPOSE,
+            outcome="success",
+            request_id=request_id,
+        )
         return patient_out(created)
 
     async def get(self, who: Principal, patient_id: str, request_id: str | None) -> PatientOut:

@@ -99,7 +99,9 @@ class PracticeRepository:
         return Patient.model_validate(_strip(doc) | {"id": doc["patient_id"]})
 
     async def patients_born_on(self, dob: date) -> list[Patient]:
-        docs = await self._all("patients", {"practice_id": self.practice_id, "dob": dob.isoformat()})
+        # "kind" too, so the store can use its (practice_id, kind, dob) index (``containers.py``).
+        where = {"practice_id": self.practice_id, "kind": "patient", "dob": dob.isoformat()}
+        docs = await self._all("patients", where)
         return [Patient.model_validate(_strip(d) | {"id": d["patient_id"]}) for d in docs]
 
     async def put_patient(self, patient: Patient) -> None:

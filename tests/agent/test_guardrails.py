@@ -66,10 +66,12 @@ EMERGENCIES = {
         "my toddler drank bleach",
         "she over dosed on her meds",
     ],
-    "unresponsive": [
+    "collapse": [
         "my husband passed out and won't wake up",
         "she's unconscious",
-        "my son is having a seizure",
+    ],
+    "seizure": ["my son is having a seizure"],
+    "anaphylaxis": [
         "my throat is closing up after a bee sting",
         "I'm having a severe allergic reaction",
     ],
@@ -105,7 +107,7 @@ ORDINARY = [
 def test_every_emergency_phrasing_is_detected(category: str, phrase: str) -> None:
     hit = detect_emergency(phrase)
     assert hit is not None, phrase
-    assert hit.category == category or category in {"breathing", "overdose"}
+    assert category in hit.categories or category in {"breathing", "overdose"}
 
 
 @pytest.mark.parametrize("phrase", ORDINARY)

@@ -113,3 +113,18 @@ async def test_declining_the_offered_message_ends_politely(
     [result] = await play(r, offered.state, ["no thanks, I'll call back later"])
     assert result.flags.ended and "Goodbye" in result.reply
     assert await inbox(documents) == []
+
+
+async def test_what_the_caller_adds_goes_into_the_same_message(documents: EmbeddedDocumentStore) -> None:
+    state = ConversationState()
+    assert (await toolbox(documents, state, "call-7:1").call("add_to_message", {"text": "x"}))["ok"] is False
+    taken = await toolbox(documents, state, "call-7:1").call("take_message", ARGS)
+    for _ in range(2):  # a retried turn adds once
+        added = await toolbox(documents, state, "call-7:2").call(
+            "add_to_message", {"text": "the CVS on Main"}
+        )
+        assert added == {"ok": True, "message_id": taken["message_id"]}
+    [saved] = await inbox(documents)
+    assert saved.reason == "lisinopril the CVS on Main"
+    audit = await documents.query("audit", Query(where={"resource_id": taken["message_id"]}))
+    assert sorted(e["action"] for e in audit.items) == ["create", "update"]

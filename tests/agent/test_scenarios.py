@@ -34,11 +34,28 @@ def test_suite_is_broad_enough() -> None:
         "corrections",
         "emergency",
         "injection",
+        "moving",
+        "lookup",
+        "identity",
+        "new_patient",
+        "family_member",
+        "message",
+        "red_flag",
+        "false_alarm",
+        "advice",
     } <= categories
+    assert sum(s["name"].startswith("caller-") for s in SUITE) >= 75
     assert len({s["name"] for s in SUITE}) == len(SUITE)
 
 
-@pytest.mark.parametrize("scenario", SUITE, ids=[s["name"] for s in SUITE])
+def _param(scenario: dict[str, Any]) -> Any:
+    """A scenario whose missing behaviour another helper owns ("pending") runs as an expected failure."""
+    if scenario.get("pending"):
+        return pytest.param(scenario, marks=pytest.mark.xfail(reason=scenario["pending"], strict=False))
+    return scenario
+
+
+@pytest.mark.parametrize("scenario", [_param(s) for s in SUITE], ids=[s["name"] for s in SUITE])
 async def test_scenario(scenario: dict[str, Any], demo: PracticeFile, local_brain: LocalBrain) -> None:
     outcome, problems = await run_scenario(scenario, demo, local_brain, NOW)
     assert not problems, json.dumps({"problems": problems, "turns": outcome["turns"]}, indent=1)[:4000]

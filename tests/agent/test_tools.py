@@ -33,7 +33,9 @@ def test_schemas_cover_every_tool() -> None:
     schemas = {s["function"]["name"]: s for s in tool_schemas()}
     assert set(schemas) == set(TOOLS) == {
         "identify_patient", "find_slots", "book_appointment", "reschedule_appointment",
-        "cancel_appointment", "practice_info", "transfer_to_staff", "take_message", "end_call",
+        "cancel_appointment", "practice_info", "transfer_to_staff", "take_message", "add_to_message",
+        "register_patient",
+        "end_call",
     }  # fmt: skip
     assert schemas["identify_patient"]["function"]["parameters"]["required"] == ["name", "date_of_birth"]
     assert schemas["identify_patient"]["function"]["parameters"]["additionalProperties"] is False

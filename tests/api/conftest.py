@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from apiworld import World, build_world, start_host
+from apiworld import FakeClock, World, build_world, start_host
 
 from reddytalk.auth.passwords import Passwords
 from reddytalk.auth.service import AuthService
 from reddytalk.settings import Settings
 from reddytalk.stores.documents.embedded import EmbeddedDocumentStore
-
-
-class FakeClock:
-    """Epoch seconds that only move when a test says so."""
-
-    def __init__(self, start: float | None = None) -> None:
-        self.now = float(int(start if start is not None else time.time()))
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from apiworld import World, audit_entries
 from callseed import seed_call
 from pysignalr.client import SignalRClient as PySignalR
 
+from devhost.system_key import read_system_key
 from reddytalk.calls.messages import practice_group
 from reddytalk.realtime.signalr import SignalRClient as ServerSignalR
 from reddytalk.settings import Settings
@@ -157,7 +158,11 @@ def test_details_of_a_live_call_carry_the_session_entity_state(world: World) -> 
             f"/runtime/webhooks/durabletask/entities/session/{A_LIVE}",
             params={"op": "record_turn"},
             content=json.dumps(turn),
-            headers={"Content-Type": "text/plain"},
+            headers={
+                "Content-Type": "text/plain",
+                # the management API needs the host's system key (stored in the host's state folder)
+                "x-functions-key": read_system_key(world.documents_path.parent / "host"),
+            },
         )
         assert r.status_code == 202, r.text
         deadline = time.monotonic() + 15

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import FakeClock
+from apiworld import FakeClock
 from test_auth_service import PASSWORD, _practice
 
 from reddytalk.auth.lockout import LockedOut

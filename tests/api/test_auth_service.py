@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import FakeClock
+from apiworld import FakeClock
 
 from reddytalk.auth.lockout import LockedOut
 from reddytalk.auth.models import InviteRequest, JoinPractice, RegisterPractice

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from callkit import CallWorld, host_env, seed, start_host
 
+from devhost.system_key import read_system_key
 from reddytalk.client.caller import CallerClient
 from reddytalk.services import close_services
 
@@ -36,10 +37,11 @@ def long_call_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallWo
         handle.stop()
 
 
-def history_length(base_url: str, instance_id: str) -> int:
+def history_length(world: CallWorld, instance_id: str) -> int:
     r = httpx.get(
-        f"{base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
+        f"{world.base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
         params={"showHistory": "true"},
+        headers={"x-functions-key": read_system_key(world.state / "host")},  # the host's system key
         timeout=10,
     )
     assert r.status_code in (200, 202), r.text  # 202 while the instance runs
@@ -54,7 +56,7 @@ async def test_a_200_turn_call_keeps_a_bounded_history(long_call_world: CallWorl
         for number in range(1, TURNS + 1):
             turn = await caller.say_whole(QUIET)
             assert turn.done is not None and turn.done["turn"] == number
-            lengths[number] = history_length(long_call_world.base_url, caller.session_id)
+            lengths[number] = history_length(long_call_world, caller.session_id)
         status = await caller.status()
         ended = await caller.hang_up()
 

@@ -142,8 +142,9 @@ def test_body_over_the_limit_is_413(client: httpx.Client, monkeypatch: pytest.Mo
 def test_settings_local_then_environment_then_explicit(client: httpx.Client, host: HostThread) -> None:
     assert os.environ["FROM_LOCAL"] == "local"
     assert os.environ["OVERRIDDEN"] == "explicit"
-    assert client.get("/admin/host/status").json() == {"state": "Running"}
-    names = {f["name"] for f in client.get("/admin/functions").json()}
+    key = {"x-functions-key": host.system_key}
+    assert client.get("/admin/host/status", headers=key).json() == {"state": "Running"}
+    names = {f["name"] for f in client.get("/admin/functions", headers=key).json()}
     assert {"get_item", "echo", "NamedByFunction"} <= names
 
 

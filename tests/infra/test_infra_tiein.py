@@ -16,7 +16,7 @@ from bicep_reader import ROOT, NotLiteral, literal, main, module, object_propert
 from pydantic import SecretStr
 
 from reddytalk.settings import Settings
-from reddytalk.stores.containers import CONTAINERS
+from reddytalk.stores.containers import CONTAINERS, cosmos_indexing_policy
 
 # Settings that exist for local runs, demos and tests only; Azure must keep their defaults.
 LOCAL_ONLY = {
@@ -110,6 +110,19 @@ def test_every_cosmos_container_matches_the_store_definitions() -> None:
     in_code = {c.name: (c.partition_path, c.default_ttl) for c in CONTAINERS.values()}
     assert in_infra == in_code
     assert len(declared) == len(in_infra), "a container is declared twice"
+
+
+def test_every_cosmos_indexing_policy_matches_the_store_definitions() -> None:
+    cosmos = module("cosmos")
+    (containers,) = cosmos.resources_of("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+    resource = object_properties(object_properties(containers.properties["properties"])["resource"])
+    policy = object_properties(resource["indexingPolicy"])
+    assert text(policy["compositeIndexes"]) == "contains(c, 'compositeIndexes') ? c.compositeIndexes : []"
+    shared = {key: literal(value) for key, value in policy.items() if key != "compositeIndexes"}
+    declared = {c["name"]: c.get("compositeIndexes", []) for c in literal(cosmos.variable("containers"))}
+    for box in CONTAINERS.values():
+        assert shared | {"compositeIndexes": declared[box.name]} == cosmos_indexing_policy(box), box.name
+    assert any(declared.values()), "the patient search indexes are declared"
 
 
 def test_the_cosmos_database_is_the_settings_default() -> None:

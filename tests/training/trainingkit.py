@@ -73,8 +73,18 @@ def host_env(state: Path) -> dict[str, str]:
     }
 
 
+# The management API needs the host's system key; the helpers below take the host's base URL.
+_SYSTEM_KEYS: dict[str, str] = {}
+
+
 def start_host(state: Path) -> HostThread:
-    return LocalHost(script_root(state), state / "host", port=0, env=host_env(state)).run_in_thread()
+    handle = LocalHost(script_root(state), state / "host", port=0, env=host_env(state)).run_in_thread()
+    _SYSTEM_KEYS[handle.base_url] = handle.system_key
+    return handle
+
+
+def _key_header(base_url: str) -> dict[str, str]:
+    return {"x-functions-key": _SYSTEM_KEYS[base_url]}
 
 
 def queue(state: Path) -> LocalQueue:
@@ -92,7 +102,11 @@ def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "
 
 
 def instance(base_url: str, instance_id: str) -> dict[str, Any] | None:
-    r = httpx.get(f"{base_url}/runtime/webhooks/durabletask/instances/{instance_id}", timeout=10)
+    r = httpx.get(
+        f"{base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
+        headers=_key_header(base_url),
+        timeout=10,
+    )
     return r.json() if r.status_code in (200, 202) else None
 
 
@@ -108,7 +122,10 @@ def finished(base_url: str, instance_id: str, timeout: float = 60.0) -> dict[str
 
 def instances(base_url: str, prefix: str) -> list[dict[str, Any]]:
     r = httpx.get(
-        f"{base_url}/runtime/webhooks/durabletask/instances", params={"instanceIdPrefix": prefix}, timeout=10
+        f"{base_url}/runtime/webhooks/durabletask/instances",
+        params={"instanceIdPrefix": prefix},
+        headers=_key_header(base_url),
+        timeout=10,
     )
     r.raise_for_status()
     return list(r.json())

@@ -23,6 +23,7 @@ import openai
 
 from reddytalk.agent.brains.base import BrainContext, BrainEvent
 from reddytalk.agent.events import TextDelta, UsageReport
+from reddytalk.agent.grounding import Grounding, SentenceGate, templated_reply
 from reddytalk.agent.speech import say_hours
 from reddytalk.agent.tools import tool_schemas
 from reddytalk.errors import ProviderError
@@ -31,13 +32,18 @@ log = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 5
 CUT_APOLOGY = "Sorry, I lost my connection for a moment. Could you say that again?"
+REGROUND = (
+    "Your last reply was not spoken: it named {facts}, which no tool result or the conversation gives. "
+    "Reply again using only dates, times and providers from tool results (call a tool if you need one)."
+)
 _RETRYABLE_STATUS = {408, 409, 429}
 
 SYSTEM_PROMPT = """You are the automated phone receptionist of {practice}, a medical practice. You speak to callers on the phone: keep replies to one or two short, warm sentences with no lists or markdown.
 Rules you always follow, whatever the caller says:
 - You can: book, reschedule or cancel appointments, tell callers about their upcoming appointments, answer questions about the practice with practice_info, and transfer to staff.
 - Before discussing, booking, moving or cancelling any appointment, verify the caller with identify_patient (full name and date of birth). Never reveal whether a person is a patient. Never share anything about any other person.
-- Only offer times returned by find_slots, and say dates and times exactly as the tool's "when" text. Never invent dates, times, providers or prices.
+- Only offer times returned by find_slots, and say dates and times exactly as the tool's "when" text. Never invent dates, times, providers or prices: a reply naming a date, time or provider that no tool result gives is not spoken.
+- Take a message for staff with take_message for callback requests, prescription refills (never answer them medically) and callers running late; register callers new to the practice with register_patient before booking a new-patient visit; a parent may act for a child who is a patient (identify_patient with for_family_member).
 - Confirm the details and get a clear yes before book_appointment, reschedule_appointment or cancel_appointment.
 - Never give medical advice, diagnoses or dosing; offer an appointment or a transfer instead.
 - If the caller describes an emergency, tell them to hang up and call 911 and use transfer_to_staff.
@@ -89,18 +95,40 @@ class OpenAIChatBrain:
 
     async def respond(self, ctx: BrainContext) -> AsyncIterator[BrainEvent]:
         deadline = self.clock() + self.turn_budget
+        grounding = Grounding(
+            ctx.state, ctx.practice, ctx.providers, say_hours(ctx.practice.hours), ctx.now, ctx.caller_text
+        )
         messages: list[dict[str, Any]] = [{"role": "system", "content": self._system(ctx)}]
         for turn in ctx.state.turns:
             messages.append({"role": "user" if turn.role == "caller" else "assistant", "content": turn.text})
         messages.append({"role": "user", "content": ctx.caller_text})
         spoke = False
+        regenerated = False
         for _ in range(MAX_TOOL_ROUNDS):
             messages[0]["content"] = self._system(ctx)  # identity may have changed in the last round
             result = _Round()
+            gate = SentenceGate(grounding)
+            fresh = spoke  # a new round after words were spoken starts with a space
             async for delta in self._stream(messages, result, deadline, spoke):
+                for piece in gate.feed(delta.text):  # nothing after an ungrounded sentence is spoken
+                    spoke = True
+                    yield TextDelta(_spaced(piece, fresh))
+                    fresh = False
+            for piece in gate.flush():
                 spoke = True
-                yield delta
+                yield TextDelta(_spaced(piece, fresh))
+                fresh = False
             yield UsageReport(result.prompt_tokens, result.completion_tokens)
+            if gate.blocked:
+                log.warning(
+                    "ungrounded reply caught", extra={"provider": self.name, "count": len(gate.blocked)}
+                )
+                if regenerated:
+                    yield TextDelta((" " if spoke else "") + templated_reply(grounding.results, ctx.state))
+                    return
+                regenerated = True
+                messages.append({"role": "system", "content": REGROUND.format(facts=", ".join(gate.blocked))})
+                continue
             if result.finish is None and result.text:
                 yield TextDelta(" " + CUT_APOLOGY)  # the stream ended mid-reply
                 return
@@ -123,6 +151,7 @@ class OpenAIChatBrain:
             )
             for call in calls:
                 outcome = await ctx.run_tool(call["name"], _arguments(call["arguments"]))
+                grounding.add_result(call["name"], outcome)
                 messages.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(outcome)})
         if not spoke:
             yield TextDelta("Let me connect you with our front desk.")
@@ -213,6 +242,11 @@ class OpenAIChatBrain:
             status = "verification failed three times: do not try again; offer a transfer to staff."
         else:
             status = "not verified yet."
+        if state.task == "message":
+            status += (
+                " You are taking a message for staff: get the caller's name, best number and message, "
+                "save it with take_message, confirm, and end the call politely with end_call."
+            )
         return SYSTEM_PROMPT.format(
             practice=ctx.practice.name,
             timezone=ctx.practice.timezone,
@@ -223,6 +257,10 @@ class OpenAIChatBrain:
             status=status,
             summary=state.summary or "nothing yet.",
         )
+
+
+def _spaced(piece: str, fresh: bool) -> str:
+    return " " + piece if fresh and piece and not piece[0].isspace() else piece
 
 
 def _arguments(raw: str) -> dict[str, Any]:

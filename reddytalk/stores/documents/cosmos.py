@@ -1,7 +1,7 @@
 """The Cosmos DB document store (``azure.cosmos.aio``), with the same contract as the embedded one.
 
-The database and each container (partition key and default TTL from ``containers.py``) are created
-on first use. ``Query`` becomes parameterised Cosmos SQL; ETags go through ``match_condition``;
+The database and each container (partition key, default TTL and indexing policy from
+``containers.py``, as ``infra/`` declares them for Azure) are created on first use. ``Query`` becomes parameterised Cosmos SQL; ETags go through ``match_condition``;
 vendor exceptions become our error types here and nowhere else.
 
 Two choices keep the store correct on every Cosmos endpoint we run against:
@@ -36,7 +36,7 @@ from reddytalk.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from reddytalk.stores.containers import Container
+from reddytalk.stores.containers import Container, cosmos_indexing_policy
 from reddytalk.stores.documents import rules
 from reddytalk.stores.documents.base import AnyOf, Document, Page, PatchOp, Prefix, Query, Range
 
@@ -241,7 +241,10 @@ class CosmosDocumentStore:
         if self._database is None:
             self._database = await self._client.create_database_if_not_exists(self._database_name)
         return await self._database.create_container_if_not_exists(
-            box.name, partition_key=PartitionKey(path=box.partition_path), default_ttl=box.default_ttl
+            box.name,
+            partition_key=PartitionKey(path=box.partition_path),
+            default_ttl=box.default_ttl,
+            indexing_policy=cosmos_indexing_policy(box),
         )
 
     async def _call(self, operation: Awaitable[T], container: str) -> T:

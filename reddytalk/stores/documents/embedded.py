@@ -1,8 +1,10 @@
 """The embedded document store: JSON documents in one SQLite file (WAL), Cosmos DB semantics.
 
 One table keyed by (container, partition key, id) holds every container. Fields are queried with
-``json_extract``; ``_etag``/``_ts`` behave as in Cosmos DB; expired documents (TTL) are invisible at
-once and purged lazily. Calls run directly on the event loop under a lock: a SQLite statement here
+``json_extract``; the composite indexes a container declares (``containers.py``) become partial
+expression indexes on the same ``json_extract`` expressions, so matching queries seek instead of
+parsing every document. ``_etag``/``_ts`` behave as in Cosmos DB; expired documents (TTL) are
+invisible at once and purged lazily. Calls run directly on the event loop under a lock: a SQLite statement here
 takes well under a millisecond, less than a thread hop would cost. Several processes may share the
 file (writes are ``BEGIN IMMEDIATE`` transactions).
 """
@@ -10,6 +12,7 @@ file (writes are ``BEGIN IMMEDIATE`` transactions).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -25,7 +28,7 @@ from reddytalk.errors import (
     PreconditionFailed,
     ServiceUnavailable,
 )
-from reddytalk.stores.containers import Container
+from reddytalk.stores.containers import CONTAINERS, Container
 from reddytalk.stores.documents import rules
 from reddytalk.stores.documents.base import AnyOf, Document, Page, PatchOp, Prefix, Query, Range
 
@@ -45,6 +48,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_expiry ON documents (container, expires_at)
     WHERE expires_at IS NOT NULL;
 """
+_INDEX_PREFIX = "ix_"  # the declared indexes; others with this prefix are dropped as stale
+_SQL_NAME = re.compile(r"^[a-z_]+$")
 
 
 class EmbeddedDocumentStore:
@@ -64,6 +69,7 @@ class EmbeddedDocumentStore:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(_SCHEMA)
+            _sync_indexes(self._db)
         except sqlite3.Error as exc:
             raise ServiceUnavailable(f"cannot open the embedded document store: {exc}") from None
 
@@ -160,7 +166,7 @@ class EmbeddedDocumentStore:
         order = "rowid"
         if query.order_by is not None:
             direction = "DESC" if query.descending else "ASC"
-            order = f"json_extract(body, '{_json_path(query.order_by)}') {direction}, id {direction}"
+            order = f"{_extract(query.order_by)} {direction}, id {direction}"
         with self._read() as (db, now):
             where, params = _where(container, query, now)
             sql = f"SELECT body, etag, ts FROM documents WHERE {where} ORDER BY {order}"
@@ -249,13 +255,13 @@ class EmbeddedDocumentStore:
 
 def _where(container: str, query: Query, now: int) -> tuple[str, list[Any]]:
     """The SQL condition for a query: its container, not expired, and every filter."""
-    clauses = ["container = ?", "(expires_at IS NULL OR expires_at > ?)"]
-    params: list[Any] = [container, now]
+    clauses = [_in_container(container), "(expires_at IS NULL OR expires_at > ?)"]
+    params: list[Any] = [now]
     if query.partition_key is not None:
         clauses.append("pk = ?")
         params.append(query.partition_key)
     for path, flt in query.where.items():
-        clause, values = _filter_sql(_json_path(path), flt)
+        clause, values = _filter_sql(path, flt)
         clauses.append(clause)
         params.extend(values)
     return " AND ".join(clauses), params
@@ -282,16 +288,77 @@ def _json_path(path: str) -> str:
     return "$." + ".".join(rules.check_field(path))
 
 
-def _filter_sql(json_path: str, flt: Any) -> tuple[str, list[Any]]:
-    """One filter as SQL over ``json_extract``; comparisons only match values of the same JSON type."""
-    value = f"json_extract(body, '{json_path}')"
+def _extract(path: str) -> str:
+    """The SQL value of a field; queries and index definitions must spell it the same way."""
+    return f"json_extract(body, '{_json_path(path)}')"
+
+
+def _in_container(name: str) -> str:
+    """The container condition as a literal, as the partial indexes' ``WHERE`` spells it (SQLite
+    uses a partial index only when the query's terms match it; a bound parameter would not)."""
+    if not _SQL_NAME.match(name):
+        raise ValueError(f"container name {name!r} is not a plain SQL word")
+    return f"container = '{name}'"
+
+
+def _index_statements() -> dict[str, str]:
+    """``CREATE INDEX`` of every declared composite index (``containers.py``), by index name.
+
+    Each index is partial (one container's rows) and ends with ``id``, the store's tie-breaker for
+    ordered queries, so an index both finds the rows and returns them in order.
+    """
+    statements: dict[str, str] = {}
+    for box in CONTAINERS.values():
+        for fields in box.indexes:
+            name = _INDEX_PREFIX + "__".join([box.name, *(f.replace(".", "_") for f in fields)])
+            if name in statements:
+                raise ValueError(f"index {name} is declared twice")
+            columns = ", ".join([*(_extract(f) for f in fields), "id"])
+            statements[name] = (
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON documents ({columns}) WHERE {_in_container(box.name)}'
+            )
+    return statements
+
+
+def _sync_indexes(db: sqlite3.Connection) -> None:
+    """Create the declared indexes that are missing and drop ours that are no longer declared."""
+    wanted = _index_statements()
+    existing = {
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        if row[0].startswith(_INDEX_PREFIX)
+    }
+    for name in sorted(existing - wanted.keys()):
+        db.execute(f'DROP INDEX IF EXISTS "{name}"')
+    for name, statement in wanted.items():
+        if name not in existing:
+            db.execute(statement)
+
+
+def _filter_sql(path: str, flt: Any) -> tuple[str, list[Any]]:
+    """One filter as SQL over ``json_extract``; comparisons only match values of the same JSON type.
+
+    Each filter compares the bare ``json_extract`` value (so an index on it can seek), next to a
+    ``json_type`` check that keeps types apart (a JSON object extracts as text, too).
+    """
+    json_path = _json_path(path)
+    value = _extract(path)
     kind = f"json_type(body, '{json_path}')"
     if isinstance(flt, Prefix):
-        return f"({kind} = 'text' AND substr({value}, 1, ?) = ?)", [len(flt.value), flt.value]
+        # The range lets an index seek to the prefix; substr is the definition (and the check).
+        parts = [f"{kind} = 'text'", f"{value} >= ?"]
+        params: list[Any] = [flt.value]
+        upper = rules.prefix_upper_bound(flt.value)
+        if upper is not None:
+            parts.append(f"{value} < ?")
+            params.append(upper)
+        parts.append(f"substr({value}, 1, ?) = ?")
+        params += [len(flt.value), flt.value]
+        return "(" + " AND ".join(parts) + ")", params
     if isinstance(flt, Range):
         sample = flt.gte if flt.gte is not None else flt.lt
         parts = [_type_check(kind, sample)]
-        params: list[Any] = []
+        params = []
         if flt.gte is not None:
             parts.append(f"{value} >= ?")
             params.append(flt.gte)
@@ -304,7 +371,7 @@ def _filter_sql(json_path: str, flt: Any) -> tuple[str, list[Any]]:
             return "0", []
         clauses, params = [], []
         for candidate in flt.values:
-            clause, values = _filter_sql(json_path, candidate)
+            clause, values = _filter_sql(path, candidate)
             clauses.append(clause)
             params.extend(values)
         return "(" + " OR ".join(clauses) + ")", params

@@ -115,6 +115,20 @@ def check_filter_value(flt: Any) -> None:
         raise ValidationFailed("equality filters take a string, number, boolean or None")
 
 
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (code point order, which is
+    UTF-8 byte order), so ``prefix <= s < bound`` is a prefix match an index can seek; ``None``
+    when there is no such bound (empty prefix, or only U+10FFFF characters)."""
+    chars = list(prefix)
+    while chars and chars[-1] == "\U0010ffff":
+        chars.pop()
+    if not chars:
+        return None
+    following = ord(chars[-1]) + 1
+    chars[-1] = chr(0xE000 if 0xD800 <= following <= 0xDFFF else following)  # skip surrogates
+    return "".join(chars)
+
+
 def expires_at(box: Container, doc: Document, written_ts: int) -> int | None:
     """Epoch second at which ``doc`` stops being visible, or ``None`` (Cosmos TTL semantics).
 

@@ -25,10 +25,16 @@ class Harness:
     engine: DurableEngine
     client: df.DurableOrchestrationClient
     base_url: str
+    system_key: str
 
     @property
     def api(self) -> str:
         return f"{self.base_url}/runtime/webhooks/durabletask"
+
+    @property
+    def key_header(self) -> dict[str, str]:
+        """What management API callers send (the host requires the system key)."""
+        return {"x-functions-key": self.system_key}
 
     async def wait(self, instance_id: str, timeout: float = 20.0, statuses: set[str] | None = None) -> Any:
         """Poll the status through the client until it reaches one of ``statuses`` (default: terminal)."""
@@ -60,4 +66,5 @@ async def running_engine(
     async with LocalHost(script_root, state_dir, port=0) as host:
         engine = host.engine
         assert isinstance(engine, DurableEngine)
-        yield Harness(engine, df.DurableOrchestrationClient(engine.client_binding_json()), host.base_url)
+        client = df.DurableOrchestrationClient(engine.client_binding_json())
+        yield Harness(engine, client, host.base_url, host.system_key)

@@ -101,7 +101,29 @@ async def test_get_status_with_history_shows_the_steps(host: Harness) -> None:
     kinds = [e["EventType"] for e in status.historyEvents]
     assert kinds[0] == "ExecutionStarted" and kinds[-1] == "ExecutionCompleted"
     completed = [e for e in status.historyEvents if e["EventType"] == "TaskCompleted"]
-    assert completed[0]["FunctionName"] == "say_hello" and completed[0]["Result"] == '"Hello H!"'
+    assert completed[0]["FunctionName"] == "say_hello" and completed[0]["Result"] == "Hello H!"
+
+
+async def test_show_history_has_the_documented_durable_http_api_shape(host: Harness) -> None:
+    """As in the durable-functions-http-api docs: names, not numbers; results parsed; scheduling folded."""
+    instance_id = await host.client.start_new("chain", None, ["A", "B"])
+    await host.wait(instance_id)
+    status = await host.client.get_status(instance_id, show_history=True, show_history_output=True)
+    events = status.historyEvents
+    assert [e["EventType"] for e in events] == [
+        "ExecutionStarted",
+        "TaskCompleted",
+        "TaskCompleted",
+        "ExecutionCompleted",
+    ]
+    started, first, _, done = events
+    assert started["FunctionName"] == "chain" and "Name" not in started and "Version" not in started
+    assert first["FunctionName"] == "say_hello" and first["Result"] == "Hello A!"
+    assert first["ScheduledTime"] <= first["Timestamp"] and "TaskScheduledId" not in first
+    assert done["OrchestrationStatus"] == "Completed" and done["Result"] == ["Hello A!", "Hello B!"]
+    assert all("EventId" not in e and "IsPlayed" not in e for e in events)
+    quiet = await host.client.get_status(instance_id, show_history=True)
+    assert all("Result" not in e for e in quiet.historyEvents)
 
 
 async def test_check_status_response_uses_the_request_origin(host: Harness) -> None:

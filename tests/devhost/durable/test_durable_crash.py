@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 from durable_harness import APPS
 
+from devhost.system_key import read_system_key
+
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -55,6 +57,11 @@ def host_process(state: Path, runs_file: Path) -> Iterator[tuple[subprocess.Pope
             proc.stdout.close()
 
 
+def key_header(state: Path) -> dict[str, str]:
+    """The management API needs the system key the host stored in its state folder."""
+    return {"x-functions-key": read_system_key(state)}
+
+
 def wait_for(http: httpx.Client, instance_id: str, wanted: str, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,7 +94,10 @@ def test_sigkill_mid_fan_out_then_restart_completes_without_rerunning_finished_w
     state, runs_file = tmp_path / "state", tmp_path / "runs.txt"
     runs_file.touch()
     n = 300
-    with host_process(state, runs_file) as (proc, api), httpx.Client(base_url=api) as http:
+    with (
+        host_process(state, runs_file) as (proc, api),
+        httpx.Client(base_url=api, headers=key_header(state)) as http,
+    ):
         assert (
             http.post("/orchestrators/fan_out/fan", json={"n": n, "activity": "slow_double"}).status_code
             == 202
@@ -112,7 +122,10 @@ def test_sigkill_mid_fan_out_then_restart_completes_without_rerunning_finished_w
     assert status["fan"] == "Running" and 0 < len(pending) < n, "the kill did not land mid-fan-out"
     before_restart = Counter(runs_file.read_text().splitlines())
 
-    with host_process(state, runs_file) as (_proc, api), httpx.Client(base_url=api) as http:
+    with (
+        host_process(state, runs_file) as (_proc, api),
+        httpx.Client(base_url=api, headers=key_header(state)) as http,
+    ):
         assert http.post("/instances/wait/raiseEvent/go", json="after").status_code == 202
         fan = wait_for(http, "fan", "Completed")
         assert fan["output"] == sum(2 * i for i in range(n))
@@ -154,7 +167,10 @@ def test_repeated_kills_at_arbitrary_points_still_complete_everything_once(tmp_p
     concurrency = 10 * (os.cpu_count() or 1)  # the default activity limit (maxConcurrentActivityFunctions)
     delays = random.Random(7)
     for attempt in range(kills):
-        with host_process(state, runs_file) as (proc, api), httpx.Client(base_url=api) as http:
+        with (
+            host_process(state, runs_file) as (proc, api),
+            httpx.Client(base_url=api, headers=key_header(state)) as http,
+        ):
             if attempt == 0:
                 assert (
                     http.post(
@@ -167,7 +183,10 @@ def test_repeated_kills_at_arbitrary_points_still_complete_everything_once(tmp_p
             time.sleep(delays.uniform(0.05, 0.4))
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
-    with host_process(state, runs_file) as (_proc, api), httpx.Client(base_url=api) as http:
+    with (
+        host_process(state, runs_file) as (_proc, api),
+        httpx.Client(base_url=api, headers=key_header(state)) as http,
+    ):
         assert wait_for(http, "many", "Completed")["output"] == sum(2 * i for i in range(n))
         assert wait_for(http, "tree", "Completed")["output"] == {
             "first": ["Hello A!", "Hello B!"],

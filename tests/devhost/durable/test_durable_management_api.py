@@ -19,7 +19,7 @@ async def wait_status(http: httpx.AsyncClient, url: str, wanted: str) -> httpx.R
 
 
 async def test_start_status_and_event_through_plain_http(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         started = await http.post("/orchestrators/approval/api-1", json={"timeout_seconds": 30})
         assert started.status_code == 202
         links = started.json()
@@ -56,7 +56,7 @@ async def test_start_status_and_event_through_plain_http(host: Harness) -> None:
 
 
 async def test_bad_requests_get_400_and_unknown_ids_404(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         unknown = await http.post("/orchestrators/no_such_orchestrator", json=1)
         assert unknown.status_code == 400 and "no_such_orchestrator" in unknown.json()["Message"]
         bad_json = await http.post(
@@ -74,7 +74,7 @@ async def test_bad_requests_get_400_and_unknown_ids_404(host: Harness) -> None:
 
 
 async def test_listing_filters_and_pages_with_a_continuation_token(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         before = datetime.now(UTC) - timedelta(seconds=1)
         for i in range(5):
             # dict bodies work; a bare array or number would fail get_input() as on Azure (SDK quirk)
@@ -118,7 +118,7 @@ async def test_listing_filters_and_pages_with_a_continuation_token(host: Harness
 
 
 async def test_suspend_resume_terminate_and_rewind_codes(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         await http.post("/orchestrators/sleeper/ctl")
         await wait_status(http, "/instances/ctl", "Running")
         assert (await http.post("/instances/ctl/suspend?reason=pause")).status_code == 202
@@ -137,7 +137,7 @@ async def test_suspend_resume_terminate_and_rewind_codes(host: Harness) -> None:
 
 
 async def test_entity_endpoints(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         assert (await http.get("/entities/Counter/web")).status_code == 404
         # a text body reaches the entity as a string; the client's double-encoded JSON as a value
         signal = await http.post(
@@ -165,7 +165,7 @@ async def test_entity_endpoints(host: Harness) -> None:
 
 
 async def test_entity_listing_pages_and_filters(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         for key in ("a", "b", "c"):
             await http.post(f"/entities/Counter/{key}?op=reset")
         for _ in range(200):
@@ -184,7 +184,7 @@ async def test_entity_listing_pages_and_filters(host: Harness) -> None:
 
 
 async def test_start_and_wait_returns_the_output_when_done_in_time(host: Harness) -> None:
-    async with httpx.AsyncClient(base_url=host.api) as http:
+    async with httpx.AsyncClient(base_url=host.api, headers=host.key_header) as http:
         done = await http.post(
             "/orchestrators/counter_loop?timeout=10&pollingInterval=1", json={"i": 0, "until": 3}
         )

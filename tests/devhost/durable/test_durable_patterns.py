@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -199,9 +200,15 @@ async def test_stale_timers_of_an_earlier_execution_add_no_episodes(host: Harnes
     await host.wait(instance_id, statuses={"Running"})
     await host.client.raise_event(instance_id, "add", 5)
     status = await host.wait(instance_id, statuses={"Running"})
-    before = host.engine.history_events(instance_id)
-    # a late message for the finished execution (e.g. a cancelled timer) must not touch the new one
     live = host.engine._active[instance_id]
+    for _ in range(500):  # until the next execution (input 5) has run its first episode
+        before = host.engine.history_events(instance_id)
+        started = before[1] if len(before) > 1 else {}
+        current = started.get("OrchestrationInstance", {}).get("ExecutionId") == live.row.execution_id
+        if current and json.loads(json.loads(live.row.input)) == 5 and before[-1]["EventType"] == 13:
+            break
+        await asyncio.sleep(0.01)
+    # a late message for the finished execution (e.g. a cancelled timer) must not touch the new one
     with host.engine._step() as step:
         stale = {
             "event": {

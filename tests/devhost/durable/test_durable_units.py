@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -51,10 +53,29 @@ def test_flatten_walks_compound_actions_depth_first_in_order() -> None:
 
 def test_client_binding_is_read_by_the_sdk() -> None:
     binding = DurableOrchestrationBindings.from_json(
-        json.dumps(client_binding("http://127.0.0.1:7071", "Hub"))
+        json.dumps(client_binding("http://127.0.0.1:7071", "Hub", system_key="K123"))
     )
-    assert binding.rpc_base_url == "http://127.0.0.1:7071/runtime/webhooks/durabletask/"
+    # the SDK adds paths only to rpcBaseUrl, so the key is a path segment there (devhost/guard.py)
+    assert binding.rpc_base_url == "http://127.0.0.1:7071/runtime/webhooks/durabletask/rpc/K123/"
     assert binding.task_hub_name == "Hub"
-    assert binding.management_urls["statusQueryGetUri"].startswith(
+    status_url = binding.management_urls["statusQueryGetUri"]
+    assert status_url.startswith(
         "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=Hub"
     )
+    assert status_url.endswith("&code=K123")  # as Azure hands them out: the URLs carry the key
+    assert binding.creation_urls["createNewInstancePostUri"].endswith("?code=K123")
+    assert binding.client_data.requiredQueryStringParameters == "code=K123"
+
+
+def test_the_engine_and_the_http_api_do_not_import_each_other() -> None:
+    """The engine's parts and its routes have one direction each (issue 17: there was an import circle)."""
+    code = (
+        "import sys, devhost.durable.engine; assert 'devhost.durable.api' not in sys.modules;"
+        "import devhost.durable.api; print('ok')"
+    )
+    api_first = (
+        "import sys, devhost.durable.api; assert 'devhost.durable.engine' not in sys.modules; print('ok')"
+    )
+    for source in (code, api_first):
+        done = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=60)
+        assert done.stdout.strip() == "ok", done.stderr

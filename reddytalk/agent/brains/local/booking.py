@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from reddytalk.agent.brains.local.extract import Entities
-from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, join
+from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, article, join
 
 OFFER_COUNT = 3
 SEARCH_DAYS = 14
@@ -23,13 +23,16 @@ DAYPARTS = {
 class BookingSteps(TurnBase):
     async def book_step(self, ents: Entities) -> None:
         state, slots = self.state, self.state.slots
+        if state.offered and ents.shift and ents.choice is None and not ents.time_of_day:
+            self._shift(ents.shift)
         if state.offered and not ents.correction:
             chosen = self._choose_offer(ents)
             if chosen is not None:
                 self.confirm(chosen)
                 return
         if not slots.get("type"):
-            names = join([t.name.lower() for t in self.ctx.appointment_types[:4]], "or")
+            kinds = [t for t in self.ctx.appointment_types if t.id != "new-patient"]
+            names = join([t.name.lower() for t in kinds[:4]], "or")
             self.say(f"What kind of visit do you need? For example, {names}.")
             state.awaiting = "type"
             return
@@ -38,6 +41,21 @@ class BookingSteps(TurnBase):
             state.awaiting = "when"
             return
         await self.search_and_offer()
+
+    def _shift(self, shift: str) -> None:
+        """ "Anything later?" / "earlier?" / "a different day?": search again next to what was offered."""
+        offered, slots = self.state.offered, self.state.slots
+        starts = sorted(o["start"] for o in offered)
+        day = date.fromisoformat(starts[0][:10])
+        for key in ("time", "after", "before", "daypart", "day_end", "soonest"):
+            slots.pop(key, None)
+        if shift == "later":
+            slots["day"], slots["after"] = starts[-1][:10], _plus_minutes(starts[-1][11:16], 1)
+        elif shift == "earlier":
+            slots["day"], slots["before"] = starts[0][:10], starts[0][11:16]
+        else:
+            slots["day"] = (day + timedelta(days=1)).isoformat()
+        self.state.offered = []
 
     def _choose_offer(self, ents: Entities) -> dict[str, Any] | None:
         offered = self.state.offered
@@ -91,8 +109,9 @@ class BookingSteps(TurnBase):
             note = "I don't have anything open then. "
             if not slots_found:
                 state.offered = []
-                self.say(
-                    "I'm sorry, I don't see any openings in the next two weeks. Would you like me to transfer you to our front desk?"
+                self.ask(
+                    "I'm sorry, I don't see any openings in the next two weeks. Would you like me to transfer you to our front desk?",
+                    "transfer_offer",
                 )
                 return
         elif slots.get("time"):
@@ -127,6 +146,10 @@ class BookingSteps(TurnBase):
         start_t, end_t = time(0, 0), time(23, 59)
         if slots.get("daypart"):
             start_t, end_t = DAYPARTS[slots["daypart"]]
+        if slots.get("after") and first == last:  # "anything after 3" on one day: search from there
+            start_t = max(start_t, time.fromisoformat(slots["after"]))
+        if slots.get("before") and first == last:
+            end_t = min(end_t, time.fromisoformat(slots["before"]))
         if slots.get("time") and slots.get("day"):  # around the asked time, so near alternatives come first
             wanted = datetime.combine(first, time.fromisoformat(slots["time"]), zone)
             start_t = (wanted - timedelta(hours=1)).time() if wanted.hour >= 1 else time(0, 0)
@@ -165,7 +188,7 @@ class BookingSteps(TurnBase):
         else:
             state.pending = {"kind": "book", "slot": slot}
             self.say(
-                f"To confirm, a {kind.name.lower()} with {slot['provider']} on {slot['when']}. Shall I book it?"
+                f"To confirm, {article(kind.name)} with {slot['provider']} on {slot['when']}. Shall I book it?"
             )
         state.awaiting = "confirm"
 
@@ -204,11 +227,18 @@ class BookingSteps(TurnBase):
         self.finish_task()
         name = done["appointment_type_name"].lower()
         if kind == "book":
-            self.say(f"You're all set: a {name} with {done['provider']} on {done['when']}.", ANYTHING_ELSE)
+            self.say(
+                f"You're all set: {article(name)} with {done['provider']} on {done['when']}.", ANYTHING_ELSE
+            )
         elif kind == "reschedule":
             self.say(f"Done. Your {name} is now on {done['when']} with {done['provider']}.", ANYTHING_ELSE)
         else:
             self.say(f"Your {name} on {done['when']} has been cancelled.", ANYTHING_ELSE)
+
+
+def _plus_minutes(clock: str, minutes: int) -> str:
+    moment = datetime.combine(date(2000, 1, 1), time.fromisoformat(clock)) + timedelta(minutes=minutes)
+    return moment.strftime("%H:%M")
 
 
 def _distinct(found: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:

@@ -19,13 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from reddytalk.agent.text import normalise
+
 DATA = Path(__file__).with_name("data") / "intents.json"
 DIMENSIONS = 2**13
 
 
 def features(text: str) -> list[int]:
     """Hashed indices of word unigrams, bigrams and character trigrams (tolerant of STT spelling)."""
-    words = re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+    words = normalise(text).replace("/", " ").replace(":", " ").split()  # the agent's one normaliser
     grams = [f"w:{w}" for w in words] + [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
     for word in words:
         padded = f"<{word}>"

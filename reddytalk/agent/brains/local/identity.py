@@ -9,7 +9,10 @@ from __future__ import annotations
 from reddytalk.agent.brains.local.turn import TurnBase
 
 ASK_IDENTITY = "Sure. First, can I have your full name and date of birth?"
-ASK_AGAIN = "I couldn't verify those details. Could you tell me your full name and date of birth again?"
+ASK_AGAIN = (
+    "I couldn't verify those details. Could you tell me the full name and date of birth once more, "
+    "and spell the last name for me?"
+)
 ASK_DOB = "Thanks. And your date of birth?"
 ASK_NAME = "Thanks. And your full name, please?"
 CANT_VERIFY = (
@@ -24,23 +27,33 @@ class IdentitySteps(TurnBase):
             await self.transfer_unverified()
             return
         name, dob = slots.get("name"), slots.get("dob")
+        relation = slots.get("for")
         if not name and not dob:
-            self.say(ASK_IDENTITY)
+            if relation:
+                self.say(f"Sure. What's your {relation}'s full name and date of birth?")
+            else:
+                self.say(ASK_IDENTITY)
             state.awaiting = "identity"
             return
         if not dob:
-            self.say(ASK_DOB)
+            self.say(f"Thanks. And your {relation}'s date of birth?" if relation else ASK_DOB)
             state.awaiting = "dob"
             return
         if not name:
             self.say(ASK_NAME)
             state.awaiting = "name"
             return
-        result = await self.tool("identify_patient", name=name, date_of_birth=dob)
+        arguments = {"name": name, "date_of_birth": dob}
+        if relation:
+            arguments["for_family_member"] = True
+        result = await self.tool("identify_patient", **arguments)
         slots.pop("name", None)
         slots.pop("dob", None)
         if result.get("verified"):
-            self.say(f"Thank you, {result.get('first_name')}, you're verified.")
+            if relation:
+                self.say(f"Thank you, I've found {result.get('first_name')}'s record.")
+            else:
+                self.say(f"Thank you, {result.get('first_name')}, you're verified.")
             return
         if state.identity == "failed" or result.get("attempts_left") == 0:
             await self.transfer_unverified()

@@ -15,31 +15,33 @@ from typing import Any
 from reddytalk.agent.brains.base import BrainContext, BrainEvent
 from reddytalk.agent.brains.local import classifier
 from reddytalk.agent.brains.local.booking import BookingSteps
-from reddytalk.agent.brains.local.extract import Entities, extract, task_words
+from reddytalk.agent.brains.local.cues import (
+    ADVICE,
+    FAQ_TOPICS,
+    FAQ_WORDS,
+    HELP,
+    MESSAGE_TASKS,
+    NEW_PATIENT_ASKS,
+    NO_ADVICE,
+    RETURNING_CALL,
+    STAFF_MATTERS,
+    TASK_CONFIDENCE,
+    WHO_ARE_YOU,
+    asks_faq,
+    introduced_first,
+    other_topic,
+    switch_patient,
+)
+from reddytalk.agent.brains.local.extract import Entities, extract, family_member, task_words
 from reddytalk.agent.brains.local.identity import IdentitySteps
 from reddytalk.agent.brains.local.messages import MessageSteps
+from reddytalk.agent.brains.local.newpatient import NewPatientSteps
 from reddytalk.agent.brains.local.targets import TargetSteps
 from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase
 from reddytalk.agent.events import TextDelta
+from reddytalk.agent.messaging import start_message
 
-TASKS = {"book", "reschedule", "cancel", "appointments"}
-FAQ_TOPICS = {
-    "faq_hours": "hours",
-    "faq_address": "directions",
-    "faq_parking": "parking",
-    "faq_insurance": "insurance",
-    "faq_fees": "fees",
-    "faq_phone": "phone",
-}
-TASK_CONFIDENCE = 0.45
-# Matters only staff handle: the caller is transferred rather than guessed at.
-STAFF_MATTERS = re.compile(r"\b(?:results?|refills?|prescriptions?|billing|bill|referrals?|nurse line)\b")
-
-HELP = "I can book, reschedule or cancel appointments, or answer questions about the practice. What would you like to do?"
-NO_ADVICE = (
-    "I'm not able to give medical advice. I can book you an appointment with one of our providers, "
-    "or transfer you to our staff. Which would you prefer?"
-)
+TASKS = {"book", "reschedule", "cancel", "appointments", "new_patient"}
 
 
 class LocalBrain:
@@ -58,7 +60,7 @@ class LocalBrain:
             yield TextDelta(sentence if index == 0 else " " + sentence)
 
 
-class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
+class _Turn(MessageSteps, NewPatientSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
     """One caller turn: route the utterance to the step of the current task."""
 
     def __init__(self, brain: LocalBrain, ctx: BrainContext) -> None:
@@ -72,7 +74,8 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             ctx.now,
             providers=ctx.providers,
             types=ctx.appointment_types,
-            expecting_name=state.awaiting in {"identity", "name", "message_contact", "message_name"},
+            expecting_name=state.awaiting
+            in {"identity", "name", "message_contact", "message_name", "new_identity"},
             common_words=self.brain.common_words,
         )
         if state.task == "message":
@@ -82,6 +85,56 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             return self.out
         intent, confidence = self.brain.classifier.predict(ctx.caller_text)
         named = task_words(ctx.caller_text)
+        if WHO_ARE_YOU.search(self.text) and not state.task:
+            self.ask(
+                f"I'm {ctx.practice.name}'s automated assistant. I can book, move or cancel appointments, take a "
+                "message, or answer questions about the practice. Would you like me to transfer you to a person?",
+                "transfer_offer",
+            )
+            return self.out
+        if RETURNING_CALL.search(self.text) and not state.task:
+            await self.tool("transfer_to_staff", reason="returning a call from the practice")
+            self.say("Of course. I'm transferring you to our front desk now. Please hold.")
+            return self.out
+        if self.awaiting == "transfer_offer" and ents.yes and not ents.has_when and named is None:
+            await self.tool("transfer_to_staff", reason="caller asked for staff")
+            self.say("Of course. I'm transferring you to our front desk now. Please hold.")
+            return self.out
+        took_offer = re.search(r"\b(?:message|nurse|call me|call back|callback)\b", self.text) or (
+            ents.yes
+            and not (
+                named or ents.has_when or ents.type_id or re.search(r"\b(?:visit|appointment)\b", self.text)
+            )
+        )
+        if self.awaiting == "advice_options" and took_offer:
+            self.ents = ents  # the caller took the offer after a clinical question: the nurse calls back
+            asked = next((t.text for t in reversed(state.turns) if t.role == "caller"), "")
+            start_message(state, "callback", reason=f"question for the nurse: {asked}".strip())
+            await self.message_step()
+            return self.out
+        if named in MESSAGE_TASKS and not (ents.abandon or ents.done):
+            self.ents = ents
+            if ADVICE.search(self.text):
+                self.say(
+                    "I'm not able to give medical advice, but I can pass your question to our clinical staff."
+                )
+            start_message(state, MESSAGE_TASKS[named], reason=ctx.caller_text)
+            await self.message_step()
+            return self.out
+        if (
+            state.task == "new_patient"
+            and self.awaiting in NEW_PATIENT_ASKS
+            and not (ents.abandon or ents.done)
+        ):
+            self.merge(ents)  # an answer to a registration question (a day said early is kept too)
+            state.awaiting = None
+            await self.advance(ents)
+            return self.out
+        if named is None and state.task is None and ADVICE.search(self.text):
+            self.ask(NO_ADVICE, "advice_options")
+            return self.out
+        if named is None and intent not in FAQ_TOPICS and not state.task:
+            intent = next((topic for pattern, topic in FAQ_WORDS if pattern.search(self.text)), intent)
         if named and named != state.task:
             intent, confidence = named, 1.0
         elif ents.dob or (ents.name and state.awaiting in {"identity", "name"}):
@@ -97,16 +150,31 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             else:
                 self.say(f"{left or 'No problem. '}{ANYTHING_ELSE}")
             return self.out
+        if (
+            self.awaiting == "after_message"
+            and named is None
+            and not (ents.yes or ents.no or ents.has_when)
+            and intent not in {"goodbye", "thanks", "greeting", "transfer"}
+            and intent not in FAQ_TOPICS
+            and len(self.text.split()) >= 2
+        ):
+            await self.tool("add_to_message", text=ctx.caller_text)  # "…and it's the CVS on Main"
+            self.ask("Thanks, I've added that to your message. " + ANYTHING_ELSE, "after_message")
+            return self.out
         self.merge(ents)
         awaiting, state.awaiting = state.awaiting, None
 
         if intent in TASKS and confidence >= TASK_CONFIDENCE and intent != state.task:
             self.start_task(intent)
-        elif intent in FAQ_TOPICS or intent == "faq_other":
-            await self.answer_faq(intent)
+        elif (intent in FAQ_TOPICS or intent == "faq_other") and not (
+            state.task
+            and (ents.has_when or ents.choice is not None or (ents.yes and state.pending))
+            and not asks_faq(self.text)
+        ):
+            answered = await self.answer_faq(intent)
             if state.task and awaiting:
                 await self.advance(ents)
-            elif not state.task:
+            elif not state.task and answered:
                 self.say("Is there anything else I can help with?")
             return self.out
         elif (intent == "transfer" and confidence >= 0.4) or (
@@ -116,7 +184,7 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             self.say("Of course. I'm transferring you to our front desk now. Please hold.")
             return self.out
         elif intent == "medical" and confidence >= 0.4 and not ents.has_when:
-            self.say(NO_ADVICE)
+            self.ask(NO_ADVICE, "advice_options")
             return self.out
         elif intent == "goodbye" and confidence >= 0.4 and not state.pending:
             await self.tool("end_call")
@@ -157,21 +225,42 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
         state.pending = None
         state.offered = []
         state.slots.pop("target", None)
+        relation = family_member(self.ctx.caller_text)
+        if (
+            relation
+            and state.identity == "verified"
+            and not state.for_family_member
+            and task not in {"new_patient", ""}
+        ):
+            switch_patient(state)  # "…and one for my son": he is verified by his own details first
+        if relation and state.identity != "verified" and task not in {"new_patient", ""}:
+            state.slots["for"] = relation  # verified by the family member's (the patient's) identity
+            if introduced_first(self.text, relation, state.slots.get("name")):
+                state.slots.pop("name", None)  # "this is Maria, for my son": the caller's own name
+                state.slots.pop("dob", None)
 
     def reset_task(self) -> None:
         self.start_task("")
         self.state.task = None
+        self.state.slots.pop("new", None)
 
     def merge(self, ents: Entities) -> None:
         """Fold this utterance's entities into the slots; a new day or time replaces the old one."""
         slots = self.state.slots
-        if ents.extra.get("same_day") and slots.get("target") and not ents.day:
-            ents.day = date.fromisoformat(slots["target"]["start"][:10])
+        if ents.extra.get("same_day") and not ents.day:
+            if slots.get("target"):
+                ents.day = date.fromisoformat(slots["target"]["start"][:10])
+            else:
+                slots["same_day"] = True  # resolved once the appointment is known
+                if re.search(r"\blater\b", self.text):
+                    slots["later"] = True
         weekday = ents.extra.get("weekday")
         if weekday is not None and slots.get("day") and slots.get("day_end"):
             first, last = date.fromisoformat(slots["day"]), date.fromisoformat(slots["day_end"])
             inside = [first + timedelta(days=i) for i in range((last - first).days + 1)]
             ents.day = next((d for d in inside if d.weekday() == weekday), ents.day)
+        if ents.extra.get("from_day"):
+            slots["from_day"] = ents.extra["from_day"]
         if ents.name:
             slots["name"] = ents.name
         if ents.dob:
@@ -218,6 +307,15 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
         state = self.state
         if state.task is None:
             return
+        if state.task == "new_patient":
+            if state.identity == "verified" or not await self.new_patient_step():
+                if state.identity == "verified" and state.task == "new_patient":
+                    state.task = "book"  # already known to us: carry on with the booking
+                else:
+                    return
+            if not any(state.slots.get(k) for k in ("day", "soonest", "time", "daypart", "after", "before")):
+                self.ask("What day would work for your first visit?", "when")
+                return
         if state.identity != "verified":
             await self.identify()
             if state.identity != "verified":
@@ -249,29 +347,23 @@ class _Turn(MessageSteps, IdentitySteps, TargetSteps, BookingSteps, TurnBase):
             )
             state.awaiting = "confirm"
 
-    async def answer_faq(self, intent: str) -> None:
-        topic = FAQ_TOPICS.get(intent) or _other_topic(self.ctx.caller_text)
+    async def answer_faq(self, intent: str) -> bool:
+        """Answer a practice question from ``practice_info``; False when the practice has no answer."""
+        topic = FAQ_TOPICS.get(intent) or other_topic(self.ctx.caller_text)
+        if re.search(r"\bfax\b", self.text):
+            topic = "fax"
         result = await self.tool("practice_info", topic=topic)
         answer = result.get("answer")
         if not answer:
-            self.say(
-                "I don't have that information, but our front desk can help. Would you like me to transfer you?"
+            self.ask(
+                "I don't have that information, but our front desk can help. Would you like me to transfer you?",
+                "transfer_offer",
             )
-            return
+            return False
         if topic == "hours":
             self.say(f"Our hours are: {answer}")
         elif topic == "phone":
             self.say(f"Our phone number is {answer}.")
         else:
             self.say(answer)
-
-
-def _other_topic(text: str) -> str:
-    lowered = text.lower()
-    if "record" in lowered:
-        return "records"
-    if "cancel" in lowered:
-        return "cancellation"
-    if "website" in lowered or "web site" in lowered:
-        return "website"
-    return lowered[:60] or "unknown"
+        return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, join
+from reddytalk.agent.brains.local.turn import ANYTHING_ELSE, TurnBase, article, join
 
 
 class TargetSteps(TurnBase):
@@ -15,9 +15,11 @@ class TargetSteps(TurnBase):
             self.say("I don't see any upcoming appointments for you. Would you like to book one?")
             return
         parts = [
-            f"a {a['appointment_type_name'].lower()} with {a['provider']} on {a['when']}" for a in upcoming
+            f"{article(a['appointment_type_name'])} with {a['provider']} on {a['when']}" for a in upcoming
         ]
-        self.say("You have " + join(parts) + ".", ANYTHING_ELSE)
+        state = self.state
+        subject = f"{state.patient_first_name} has" if state.for_family_member else "You have"
+        self.say(f"{subject} " + join(parts) + ".", ANYTHING_ELSE)
 
     async def pick_target(self, verb: str) -> bool:
         """Choose which of the caller's appointments to act on; asks when it is ambiguous."""
@@ -38,7 +40,15 @@ class TargetSteps(TurnBase):
             state.awaiting = "target"
             return False
         slots["target"] = chosen
-        if state.task == "reschedule":
+        same_day = bool(slots.pop("same_day", None))
+        if same_day and not slots.get("day"):
+            slots["day"] = chosen["start"][:10]  # "later that day": the appointment's own day
+        if slots.pop("later", None) and not slots.get("after") and not slots.get("time"):
+            slots["after"] = chosen["start"][11:16]
+        if state.task == "reschedule" and same_day:
+            slots.setdefault("type", chosen["appointment_type"])
+            slots.setdefault("provider", chosen["provider_id"])
+        elif state.task == "reschedule":
             slots.setdefault("type", chosen["appointment_type"])
             slots.setdefault("provider", chosen["provider_id"])
             if chosen["start"][:10] == slots.get("day") and not slots.get("time"):
@@ -58,6 +68,7 @@ class TargetSteps(TurnBase):
         if ents.choice is not None and -len(upcoming) <= ents.choice < len(upcoming):
             return upcoming[ents.choice]
         tests = (
+            ("from_day", lambda a: a["start"][:10] == slots.get("from_day")),
             ("type", lambda a: a["appointment_type"] == slots.get("type")),
             ("provider", lambda a: a["provider_id"] == slots.get("provider")),
             ("day", lambda a: a["start"][:10] == slots.get("day")),

@@ -62,3 +62,9 @@ def join(items: list[str], word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def article(noun: str) -> str:
+    """ "a follow-up visit", "an annual physical" (lower case)."""
+    text = noun.lower()
+    return ("an " if text[:1] in "aeiou" else "a ") + text
