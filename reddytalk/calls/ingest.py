@@ -53,6 +53,7 @@ from reddytalk.stores.documents.base import Document
 
 RATE = 16000
 MAX_PENDING_CHUNKS = 64
+REPLAY_BATCH = 32  # stored chunks read at once when catching a detector up
 MAX_SAVE_ATTEMPTS = 50  # ETag races per chunk before giving up (each lost race means progress elsewhere)
 
 
@@ -224,9 +225,13 @@ class AudioIngest:
         if stream is None or stream.next_seq > next_seq:
             stream = SessionStream(session, self.config)
         while stream.next_seq < next_seq:  # another process fed these and acted on their events
-            fed = stream.feed(stream.next_seq, await self._chunk(session["id"], stream.next_seq), 0)
-            if any(isinstance(e, SpeechResumed | TurnEnded) for e, _ in fed.events):
-                stream.speculation = None
+            batch = range(stream.next_seq, min(stream.next_seq + REPLAY_BATCH, next_seq))
+            for n, data in zip(
+                batch, await asyncio.gather(*(self._chunk(session["id"], n) for n in batch)), strict=True
+            ):
+                fed = stream.feed(n, data, 0)
+                if any(isinstance(e, SpeechResumed | TurnEnded) for e, _ in fed.events):
+                    stream.speculation = None
         self.cache.put_stream(session["id"], stream)
         return stream
 
