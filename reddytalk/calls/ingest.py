@@ -246,7 +246,7 @@ class AudioIngest:
             for event, before in chunk.events:
                 if isinstance(event, SpeechStarted):
                     # Barge-in: the caller talking over a reply stops it (turn n answers utterance n-1).
-                    await self.records.mark(stream_practice(session), session["id"], interrupted_turn=before)
+                    await self.records.mark(session["practice_id"], session["id"], interrupted_turn=before)
                 elif isinstance(event, SpeculativePause) and stream is not None:
                     self._speculate(stream, event)
                 elif isinstance(event, SpeechResumed) and stream is not None:
@@ -284,7 +284,7 @@ class AudioIngest:
         await self.services.blobs.put(
             self.container, blob, pcm16_bytes(samples), content_type="audio/L16", metadata=offset_metadata(0)
         )
-        await self.records.mark(stream_practice(session), session["id"], utterances=index + 1)
+        await self.records.mark(session["practice_id"], session["id"], utterances=index + 1)
         return Utterance(
             blob=blob,
             turn=index + 1,
@@ -343,7 +343,7 @@ class AudioIngest:
                 utterance.transcript_ms = round((time.perf_counter() - spec.started) * 1000, 1)
             else:
                 self.cache.put_in_flight(session["id"], blob, spec)
-        await self.records.mark(stream_practice(session), session["id"], utterances=index + 1)
+        await self.records.mark(session["practice_id"], session["id"], utterances=index + 1)
         return utterance
 
 
