@@ -15,6 +15,7 @@ import azure.functions as func
 
 from reddytalk.calls import recording
 from reddytalk.calls.contracts import CallEnd
+from reddytalk.calls.ingest import get_ingest
 from reddytalk.services import get_services
 
 bp = df.Blueprint()
@@ -30,7 +31,10 @@ async def store_recording(payload: dict[str, Any]) -> str | None:
 
 @bp.activity_trigger(input_name="payload")
 async def purge_call_audio(payload: dict[str, Any]) -> int:
-    return await recording.purge_call_audio(get_services(), CallEnd.model_validate(payload))
+    end = CallEnd.model_validate(payload)
+    services = get_services()
+    get_ingest(services).forget(end.call.session_id)  # this process's cache; others expire theirs
+    return await recording.purge_call_audio(services, end)
 
 
 @bp.timer_trigger(schedule=EVERY_15_MINUTES, arg_name="timer", run_on_startup=False)

@@ -264,10 +264,11 @@ def _read_chunk(req: func.HttpRequest, max_bytes: int) -> tuple[int, bytes, bool
 async def post_audio(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     services = get_services()
     session = await _session(req, services)
+    ingest = get_ingest(services)
     if session.get("status") != "active":
+        ingest.forget(session["id"])
         raise Conflict("the call has ended")
     seq, data, final = _read_chunk(req, services.settings.max_audio_chunk_bytes)
-    ingest = get_ingest(services)
     accepted = await (ingest.accept_whole if final else ingest.accept)(session, seq, data)
     if accepted.first:
         await raise_event(client, session["id"], EVENT_CLIENT_READY, {"seq": seq})

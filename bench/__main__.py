@@ -29,6 +29,7 @@ from bench import report  # noqa: E402
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "audio": ("audio_bench.py", [], ["--repeats", "2", "--no-realtime"]),
     "stores": ("stores_bench.py", [], ["--ops", "100"]),
+    "ingest": ("ingest_bench.py", [], ["--seconds", "15"]),
     "devhost": ("devhost_bench.py", [], ["--no-peer"]),
     "signalr": ("signalr_bench.py", [], ["--n", "100"]),
     "api": ("api_bench.py", [], ["--seconds", "2", "--patients", "500"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -371,6 +372,16 @@ def other_section(name: str, data: dict[str, Any]) -> list[str]:
     return out
 
 
+HAND_WRITTEN = re.compile(r"<!-- hand-written -->\n.*?<!-- /hand-written -->\n", re.S)
+
+
+def hand_written(previous: str) -> list[str]:
+    """Sections written by hand between ``<!-- hand-written -->`` markers: kept when the page is rebuilt."""
+    return [line for block in HAND_WRITTEN.findall(previous) for line in block.splitlines()] + (
+        [""] if HAND_WRITTEN.search(previous) else []
+    )
+
+
 def write(
     *,
     load_start: Sequence[float] | None = None,
@@ -395,6 +406,7 @@ def write(
         "* Other engineers run tests on this machine: each result file records its own load average where the benchmark measures it. Compare systems within one run, not across runs.",
         "",
     ]
+    lines += hand_written(DOC.read_text() if DOC.exists() else "")
     if outcomes:
         lines += [
             "## This run",

@@ -15,6 +15,7 @@ from audio.pcm import pcm16_samples
 from audio.recording import RecordingBuilder
 from audio.resample import resample
 from reddytalk.calls.contracts import CallEnd
+from reddytalk.calls.intake_record import IntakeRecords
 from reddytalk.services import Services
 
 RATE = 16000
@@ -57,7 +58,9 @@ def _decode(data: bytes, content_type: str) -> np.ndarray:
 
 
 async def purge_call_audio(services: Services, end: CallEnd) -> int:
-    """Delete the call's raw audio (chunks, utterances, replies); returns how many blobs went."""
+    """Delete the call's raw audio (chunks, utterances, replies) and its intake record; returns how
+    many blobs went."""
+    await IntakeRecords(services.documents).delete(end.call.practice_id, end.call.session_id)
     container = services.settings.utterances_container
     blobs = await services.blobs.list(container, prefix=f"{end.call.session_id}/")
     for info in blobs:
