@@ -112,11 +112,17 @@ async def calls_recording(req: func.HttpRequest) -> func.HttpResponse:
 
 
 class StaffNegotiateQuery(BaseModel):
-    """``session_id`` also joins that call's group, to watch its turns live (must be the practice's)."""
+    """``session_id`` also joins that call's group, to watch its turns live (must be the practice's).
+
+    ``negotiateVersion`` is what the official SignalR clients add to every negotiate request; the
+    answer (a redirect to the service with a token) is the same for every version, so it is only
+    checked to be a small number. Anything else is still refused.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     session_id: str | None = Field(None, min_length=1, max_length=128)
+    negotiate_version: int | None = Field(None, alias="negotiateVersion", ge=0, le=99)
 
 
 @endpoint(

@@ -138,6 +138,22 @@ def test_staff_negotiate(world: World) -> None:
     assert claims["nameid"] == world.a.staff.user_id
 
 
+def test_staff_negotiate_takes_the_official_client_s_query_and_nothing_else(world: World) -> None:
+    """The official SignalR JS client posts ``{hub}/negotiate?negotiateVersion=1``."""
+    h = world.a.staff.headers
+    with world.client() as c:
+        ok = c.post("/api/staff/negotiate", params={"negotiateVersion": "1"}, headers=h)
+        assert ok.status_code == 200, ok.text
+        assert set(ok.json()) == {"url", "accessToken"}
+        for bad in ({"negotiateVersion": "one"}, {"negotiateVersion": "-1"}, {"negotiate_version": "1"}):
+            r = c.post("/api/staff/negotiate", params=bad, headers=h)
+            assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+        assert (
+            c.post("/api/staff/negotiate", params={"negotiateVersion": "1", "x": "1"}, headers=h).status_code
+            == 400
+        )
+
+
 def test_staff_negotiate_for_one_call_is_scoped_and_audited(world: World) -> None:
     with world.client() as c:
         h = world.a.staff.headers

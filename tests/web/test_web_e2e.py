@@ -3,7 +3,10 @@
 A staff member signs in; a second browser opens the web caller with Chromium's fake microphone
 playing a WAV rendered by the local TTS (consent → booking by voice → an emergency); the staff
 browser shows the call line by line, the booking appears on the open day view without a reload,
-and the emergency raises the alert. Screenshots of every page at desktop and phone width go to
+and the emergency raises the alert. The staff member then takes the call over: the staff browser's
+fake microphone is played on the caller's page, and the receptionist stays silent while the caller
+talks to staff, until the hand-back. A second caller asks for a person nobody picks up: the
+receptionist takes a message, which appears in the staff inbox without a reload. Screenshots of every page at desktop and phone width go to
 ``web/test-artifacts/``; any console error fails. The browser part is ``web/e2e/e2e.mjs``
 (playwright-core driving /usr/bin/chromium; never a browser download).
 """
@@ -44,15 +47,28 @@ SCRIPT = (
     (16.0, "the second one please"),
     (12.0, "yes please"),
     (12.0, "I have crushing chest pain and I can't breathe"),
-    (20.0, ""),
+    # By now a staff member has taken the call over: the caller talks to them, the receptionist
+    # must stay silent.
+    (16.0, "Hi, yes, I need to change my appointment"),
+    (14.0, ""),
+)
+# A second caller asks for a person nobody picks up (HANDOFF_TIMEOUT_SECONDS below), then leaves
+# a message when the receptionist offers to take one.
+HANDOFF_TIMEOUT_SECONDS = "6"
+NO_PICKUP_SCRIPT = (
+    (6.0, "I want to talk to a real person"),
+    (24.0, "My name is Maria Gonzalez"),
+    (7.0, "six one seven, five five five, zero one four two"),
+    (7.0, "please call me back about my test results"),
+    (6.0, ""),
 )
 BOOKED_DAY = "2026-12-01"  # "Tuesday morning" from the fixed clock (Monday 2026-11-30)
 
 
-async def _render(path: Path) -> None:
+async def _render(path: Path, script: tuple[tuple[float, str], ...]) -> None:
     tts = LocalTextToSpeech()
     parts: list[np.ndarray] = []
-    for silence, text in SCRIPT:
+    for silence, text in script:
         parts.append(np.zeros(int(silence * RATE), dtype="<i2"))
         if text:
             pcm = b"".join([chunk async for chunk in tts.synthesize(text)])
@@ -92,17 +108,25 @@ def test_staff_watch_a_web_call_book_and_raise_an_emergency(tmp_path: Path) -> N
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing (apt-get install -y chromium)"
     assert (DIST / "index.html").is_file(), "web/dist is not built (make web)"
     wav = tmp_path / "caller.wav"
-    asyncio.run(_render(wav))
+    asyncio.run(_render(wav, SCRIPT))
+    wav_no_pickup = tmp_path / "caller-no-pickup.wav"
+    asyncio.run(_render(wav_no_pickup, NO_PICKUP_SCRIPT))
     practice_id = seed(tmp_path)
     asyncio.run(_take_message(tmp_path, practice_id))
-    env = host_env(tmp_path, IDLE_TIMEOUT_SECONDS="60")
+    env = host_env(tmp_path, IDLE_TIMEOUT_SECONDS="60", HANDOFF_TIMEOUT_SECONDS=HANDOFF_TIMEOUT_SECONDS)
     _add_staff(tmp_path, env)
     host = LocalHost(ROOT, tmp_path / "host", port=0, signalr_port=0, env=env, static_dir=DIST)
     handle = host.run_in_thread()
     try:
         ARTIFACTS.mkdir(exist_ok=True)
         cmd = ["node", str(ROOT / "web" / "e2e" / "e2e.mjs")]
-        args = {"base": handle.base_url, "wav": str(wav), "out": str(ARTIFACTS), "practice": practice_id}
+        args = {
+            "base": handle.base_url,
+            "wav": str(wav),
+            "wav2": str(wav_no_pickup),
+            "out": str(ARTIFACTS),
+            "practice": practice_id,
+        }
         args |= {"email": EMAIL, "password": PASSWORD, "day": BOOKED_DAY, "chromium": CHROMIUM}
         for key, value in args.items():
             cmd += [f"--{key}", value]

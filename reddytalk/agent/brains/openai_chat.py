@@ -27,6 +27,7 @@ from reddytalk.agent.grounding import Grounding, SentenceGate, templated_reply
 from reddytalk.agent.speech import say_hours
 from reddytalk.agent.tools import tool_schemas
 from reddytalk.errors import ProviderError
+from reddytalk.resilience import incidents
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ class OpenAIChatBrain:
                 if emitted:
                     result.finish = None  # cut mid-reply: the caller already heard part of it
                     log.warning("language model stream cut mid-reply", extra={"provider": self.name})
+                    incidents.note("llm", self.name, "stream_cut")
                     return
                 result.calls.clear()
                 delay = _retry_delay(exc, attempt)

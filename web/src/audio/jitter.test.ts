@@ -33,6 +33,18 @@ describe("JitterBuffer", () => {
     expect(buffer.buffered).toBeCloseTo(0.38);
   });
 
+  it("counts the seconds handed to the sink per speaker", () => {
+    const clock = new FakeClock();
+    const buffer = new JitterBuffer(clock);
+    buffer.push(chunk(1, 0, 0, true));
+    buffer.push({ ...chunk(0, 0, 0, true), speaker: "staff" });
+    buffer.push({ ...chunk(0, 0, 0, true), speaker: "staff" }); // a duplicate plays once
+    buffer.push({ ...chunk(0, 1, 0, true), speaker: "staff" });
+    expect(buffer.secondsScheduled("receptionist")).toBeCloseTo(0.1);
+    expect(buffer.secondsScheduled("staff")).toBeCloseTo(0.2);
+    expect(buffer.secondsScheduled("caller")).toBe(0);
+  });
+
   it("drops duplicates and puts late chunks back in order", () => {
     const clock = new FakeClock();
     const buffer = new JitterBuffer(clock);

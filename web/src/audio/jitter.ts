@@ -46,6 +46,8 @@ export class JitterBuffer {
   private playhead = 0;
   /** Turns at or below this are silenced (barge-in): late chunks of them are dropped. */
   private cutTurn = -1;
+  /** Seconds of audio handed to the sink so far, per speaker ("receptionist", "staff"). */
+  private scheduledSeconds = new Map<string, number>();
 
   constructor(
     private readonly sink: AudioSink,
@@ -56,6 +58,11 @@ export class JitterBuffer {
   get playing(): boolean {
     const now = this.sink.now();
     return this.scheduled.some((s) => s.end > now);
+  }
+
+  /** Seconds of `speaker`'s audio handed to the sink for playback so far (the page shows it). */
+  secondsScheduled(speaker: string): number {
+    return this.scheduledSeconds.get(speaker) ?? 0;
   }
 
   /** Seconds of audio scheduled ahead of the clock. */
@@ -129,6 +136,8 @@ export class JitterBuffer {
     const at = this.playhead < now + 0.005 ? now + this.leadSeconds : this.playhead;
     const playing = this.sink.play(samples, rate, at);
     const end = at + samples.length / rate;
+    const speaker = message.speaker ?? "receptionist";
+    this.scheduledSeconds.set(speaker, this.secondsScheduled(speaker) + samples.length / rate);
     this.playhead = end;
     this.scheduled = [...this.scheduled.filter((s) => s.end > now), { playing, end }];
   }

@@ -24,7 +24,8 @@ export interface CallView {
   speaking: boolean; // the receptionist's audio is playing
   endReason: string | null;
   staffJoined: boolean; // a staff member took the call over (CONTRACTS.md)
-  staffChunks: number; // staff voice chunks received (shown to tests as a data attribute)
+  staffChunks: number; // staff voice chunks received
+  staffSeconds: number; // seconds of staff voice handed to the speaker for playback
 }
 
 const CALLER_TARGETS = ["turn.heard", "turn.text", "turn.audio", "turn.done", "session.ended", "session.alert", "call.taken_over", "call.handed_back"] as const;
@@ -34,7 +35,7 @@ const BARGE_CHUNKS = 5;
 
 export class CallerSession {
   readonly captions = new LiveCallsStore();
-  view: CallView = { phase: "idle", hub: "connecting", upload: "ok", problem: null, speaking: false, endReason: null, staffJoined: false, staffChunks: 0 };
+  view: CallView = { phase: "idle", hub: "connecting", upload: "ok", problem: null, speaking: false, endReason: null, staffJoined: false, staffChunks: 0, staffSeconds: 0 };
   sessionId: string | null = null;
   private token = "";
   private mic: Mic | null = null;
@@ -150,7 +151,9 @@ export class CallerSession {
     const turn = typeof payload.turn === "number" ? payload.turn : 0;
     if (target === "turn.audio") {
       this.jitter?.push(payload as unknown as AudioMessage);
-      if (payload.speaker === "staff") this.update({ staffChunks: this.view.staffChunks + 1 });
+      if (payload.speaker === "staff") {
+        this.update({ staffChunks: this.view.staffChunks + 1, staffSeconds: this.jitter?.secondsScheduled("staff") ?? 0 });
+      }
       return;
     }
     if (target === "call.taken_over") this.update({ staffJoined: true });

@@ -64,7 +64,7 @@ export default function Caller({ practiceId }: { practiceId: string }) {
             {view.phase === "ended" && `Call ended${view.endReason === "emergency" ? ". If this is an emergency, call 911 now." : "."}`}
           </p>
           {view.staffJoined && (
-            <p className="notice" role="status" data-testid="staff-joined" data-staff-chunks={view.staffChunks}>
+            <p className="notice" role="status" data-testid="staff-joined" data-staff-chunks={view.staffChunks} data-staff-seconds={view.staffSeconds.toFixed(2)}>
               A member of the practice staff has joined the call.
             </p>
           )}
